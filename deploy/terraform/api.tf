@@ -1,0 +1,230 @@
+# API Gateway HTTP API: Lambda integrations, Cognito JWT authorizer, routes, stage and custom domain.
+
+resource "aws_apigatewayv2_api" "this" {
+  name          = local.name
+  description   = "Concert API of ${local.name}"
+  protocol_type = "HTTP"
+
+  dynamic "cors_configuration" {
+    for_each = length(var.cors_allowed_origins) > 0 ? [1] : []
+
+    content {
+      allow_origins     = var.cors_allowed_origins
+      allow_methods     = ["GET", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]
+      allow_headers     = ["authorization", "content-type", "x-api-key", "x-request-id"]
+      expose_headers    = ["x-request-id"]
+      allow_credentials = false
+      max_age           = 3600
+    }
+  }
+}
+
+resource "aws_apigatewayv2_integration" "lambda" {
+  api_id                 = aws_apigatewayv2_api.this.id
+  description            = "Django service"
+  integration_type       = "AWS_PROXY"
+  integration_method     = "POST"
+  integration_uri        = aws_lambda_function.api.invoke_arn
+  payload_format_version = "2.0"
+  timeout_milliseconds   = 30000
+}
+
+# Partners call /partner/v1/... with a license key; Django serves them under /api/v1/....
+resource "aws_apigatewayv2_integration" "partner" {
+  api_id                 = aws_apigatewayv2_api.this.id
+  description            = "Django service, partner paths rewritten to /api/v1"
+  integration_type       = "AWS_PROXY"
+  integration_method     = "POST"
+  integration_uri        = aws_lambda_function.api.invoke_arn
+  payload_format_version = "2.0"
+  timeout_milliseconds   = 30000
+
+  request_parameters = {
+    "overwrite:path" = "/api/v1/$request.path.proxy"
+  }
+}
+
+resource "aws_apigatewayv2_authorizer" "cognito" {
+  api_id           = aws_apigatewayv2_api.this.id
+  name             = "${local.name}-cognito"
+  authorizer_type  = "JWT"
+  identity_sources = ["$request.header.Authorization"]
+
+  jwt_configuration {
+    audience = local.cognito_client_ids
+    issuer   = "https://${aws_cognito_user_pool.this.endpoint}"
+  }
+}
+
+locals {
+  public_routes = toset([
+    "GET /health/{proxy+}",
+    "GET /api/schema",
+    "GET /api/docs",
+    "GET /api/v1/events",
+    "GET /api/v1/events/{proxy+}",
+    "GET /api/v1/venues",
+    "GET /api/v1/venues/{proxy+}",
+    "GET /api/v1/artists",
+    "GET /api/v1/artists/{proxy+}",
+    "GET /media/{proxy+}",
+    "GET /static/{proxy+}",
+    "ANY /admin",
+    "ANY /admin/{proxy+}",
+    "OPTIONS /{proxy+}",
+  ])
+}
+
+resource "aws_apigatewayv2_route" "public" {
+  #checkov:skip=CKV_AWS_309:Public by design: health, schema, public listings, media, static files, Django admin (own login) and CORS preflight.
+  for_each = local.public_routes
+
+  api_id             = aws_apigatewayv2_api.this.id
+  route_key          = each.value
+  authorization_type = "NONE"
+  target             = "integrations/${aws_apigatewayv2_integration.lambda.id}"
+}
+
+resource "aws_apigatewayv2_route" "protected" {
+  api_id               = aws_apigatewayv2_api.this.id
+  route_key            = "ANY /api/v1/{proxy+}"
+  authorization_type   = "JWT"
+  authorizer_id        = aws_apigatewayv2_authorizer.cognito.id
+  authorization_scopes = []
+  target               = "integrations/${aws_apigatewayv2_integration.lambda.id}"
+}
+
+resource "aws_apigatewayv2_route" "partner" {
+  #checkov:skip=CKV_AWS_309:Partners authenticate with a license key (X-Api-Key) that the service verifies against its hashed keys.
+  api_id             = aws_apigatewayv2_api.this.id
+  route_key          = "ANY /partner/v1/{proxy+}"
+  authorization_type = "NONE"
+  target             = "integrations/${aws_apigatewayv2_integration.partner.id}"
+}
+
+resource "aws_cloudwatch_log_group" "api" {
+  #checkov:skip=CKV_AWS_158:Log groups use CloudWatch's own encryption; no customer KMS key to run.
+  #checkov:skip=CKV_AWS_338:Retention is the log_retention_days variable (30 days by default) to cap cost.
+  name              = "${local.name}-api-execution"
+  retention_in_days = var.log_retention_days
+}
+
+resource "aws_apigatewayv2_stage" "this" {
+  api_id      = aws_apigatewayv2_api.this.id
+  name        = "$default"
+  auto_deploy = true
+
+  access_log_settings {
+    destination_arn = aws_cloudwatch_log_group.api.arn
+    format = jsonencode({
+      requestId          = "$context.requestId"
+      ip                 = "$context.identity.sourceIp"
+      requestTime        = "$context.requestTime"
+      httpMethod         = "$context.httpMethod"
+      routeKey           = "$context.routeKey"
+      path               = "$context.path"
+      status             = "$context.status"
+      protocol           = "$context.protocol"
+      responseLength     = "$context.responseLength"
+      responseLatency    = "$context.responseLatency"
+      integrationLatency = "$context.integrationLatency"
+      integrationError   = "$context.integrationErrorMessage"
+      authorizerError    = "$context.authorizer.error"
+      userAgent          = "$context.identity.userAgent"
+    })
+  }
+
+  default_route_settings {
+    throttling_burst_limit   = var.api_throttling_burst_limit
+    throttling_rate_limit    = var.api_throttling_rate_limit
+    detailed_metrics_enabled = false
+  }
+}
+
+resource "aws_lambda_permission" "api" {
+  statement_id  = "AllowApiGatewayInvoke"
+  action        = "lambda:InvokeFunction"
+  function_name = aws_lambda_function.api.function_name
+  principal     = "apigateway.amazonaws.com"
+  source_arn    = "${aws_apigatewayv2_api.this.execution_arn}/*/*"
+}
+
+################################################################################
+# Custom domain (optional: api_domain_name)
+################################################################################
+
+locals {
+  custom_domain      = var.api_domain_name != null
+  request_api_cert   = local.custom_domain && var.api_certificate_arn == null
+  api_certificate_id = local.request_api_cert ? try(aws_acm_certificate_validation.api[0].certificate_arn, null) : var.api_certificate_arn
+}
+
+resource "aws_acm_certificate" "api" {
+  count = local.request_api_cert ? 1 : 0
+
+  domain_name       = var.api_domain_name
+  validation_method = "DNS"
+
+  lifecycle {
+    create_before_destroy = true
+
+    precondition {
+      condition     = var.route53_zone_id != null
+      error_message = "A custom API domain needs either api_certificate_arn (an issued certificate) or route53_zone_id (to validate a new one)."
+    }
+  }
+}
+
+resource "aws_route53_record" "api_validation" {
+  for_each = {
+    for option in try(aws_acm_certificate.api[0].domain_validation_options, []) : option.domain_name => option
+  }
+
+  zone_id         = var.route53_zone_id
+  name            = each.value.resource_record_name
+  type            = each.value.resource_record_type
+  records         = [each.value.resource_record_value]
+  ttl             = 300
+  allow_overwrite = true
+}
+
+resource "aws_acm_certificate_validation" "api" {
+  count = local.request_api_cert ? 1 : 0
+
+  certificate_arn         = aws_acm_certificate.api[0].arn
+  validation_record_fqdns = [for record in aws_route53_record.api_validation : record.fqdn]
+}
+
+resource "aws_apigatewayv2_domain_name" "this" {
+  count = local.custom_domain ? 1 : 0
+
+  domain_name = var.api_domain_name
+
+  domain_name_configuration {
+    certificate_arn = local.api_certificate_id
+    endpoint_type   = "REGIONAL"
+    security_policy = "TLS_1_2"
+  }
+}
+
+resource "aws_apigatewayv2_api_mapping" "this" {
+  count = local.custom_domain ? 1 : 0
+
+  api_id      = aws_apigatewayv2_api.this.id
+  domain_name = aws_apigatewayv2_domain_name.this[0].id
+  stage       = aws_apigatewayv2_stage.this.id
+}
+
+resource "aws_route53_record" "api" {
+  for_each = local.custom_domain && var.route53_zone_id != null ? toset(["A", "AAAA"]) : toset([])
+
+  zone_id = var.route53_zone_id
+  name    = var.api_domain_name
+  type    = each.value
+
+  alias {
+    name                   = aws_apigatewayv2_domain_name.this[0].domain_name_configuration[0].target_domain_name
+    zone_id                = aws_apigatewayv2_domain_name.this[0].domain_name_configuration[0].hosted_zone_id
+    evaluate_target_health = false
+  }
+}

@@ -1,0 +1,123 @@
+# Cognito user pool, role groups and the web and API/native app clients.
+
+resource "aws_cognito_user_pool" "this" {
+  name                     = local.name
+  username_attributes      = ["email"]
+  auto_verified_attributes = ["email"]
+  mfa_configuration        = var.cognito_mfa_configuration
+  deletion_protection      = var.cognito_deletion_protection ? "ACTIVE" : "INACTIVE"
+
+  dynamic "software_token_mfa_configuration" {
+    for_each = var.cognito_mfa_configuration == "OFF" ? [] : [1]
+
+    content {
+      enabled = true
+    }
+  }
+
+  password_policy {
+    minimum_length                   = 12
+    require_lowercase                = true
+    require_uppercase                = true
+    require_numbers                  = true
+    require_symbols                  = false
+    temporary_password_validity_days = 7
+  }
+
+  account_recovery_setting {
+    recovery_mechanism {
+      name     = "verified_email"
+      priority = 1
+    }
+  }
+
+  username_configuration {
+    case_sensitive = false
+  }
+
+  email_configuration {
+    email_sending_account = "COGNITO_DEFAULT"
+  }
+
+  verification_message_template {
+    default_email_option = "CONFIRM_WITH_CODE"
+  }
+}
+
+resource "aws_cognito_user_group" "this" {
+  for_each = {
+    organizer = { precedence = 30, description = "Publishes events and sells tickets" }
+    staff     = { precedence = 20, description = "Checks tickets in and helps customers" }
+    admin     = { precedence = 10, description = "Operates the platform" }
+  }
+
+  user_pool_id = aws_cognito_user_pool.this.id
+  name         = each.key
+  description  = each.value.description
+  precedence   = each.value.precedence
+}
+
+resource "aws_cognito_user_pool_domain" "this" {
+  count = var.cognito_domain_prefix == null ? 0 : 1
+
+  user_pool_id = aws_cognito_user_pool.this.id
+  domain       = var.cognito_domain_prefix
+}
+
+locals {
+  web_oauth = length(var.cognito_callback_urls) > 0
+}
+
+# Browser front end: public client (no secret), SRP sign-in, refresh tokens, hosted UI when callbacks are set.
+resource "aws_cognito_user_pool_client" "web" {
+  name            = "${local.name}-web"
+  user_pool_id    = aws_cognito_user_pool.this.id
+  generate_secret = false
+
+  explicit_auth_flows           = ["ALLOW_USER_SRP_AUTH", "ALLOW_REFRESH_TOKEN_AUTH"]
+  prevent_user_existence_errors = "ENABLED"
+  enable_token_revocation       = true
+
+  allowed_oauth_flows_user_pool_client = local.web_oauth
+  allowed_oauth_flows                  = local.web_oauth ? ["code"] : []
+  allowed_oauth_scopes                 = local.web_oauth ? ["openid", "email", "profile"] : []
+  callback_urls                        = var.cognito_callback_urls
+  logout_urls                          = var.cognito_logout_urls
+  supported_identity_providers         = ["COGNITO"]
+
+  access_token_validity  = 60
+  id_token_validity      = 60
+  refresh_token_validity = 30
+
+  token_validity_units {
+    access_token  = "minutes"
+    id_token      = "minutes"
+    refresh_token = "days"
+  }
+}
+
+# API and native apps: a second public client, SRP sign-in and refresh tokens, no hosted UI.
+resource "aws_cognito_user_pool_client" "api" {
+  name            = "${local.name}-api"
+  user_pool_id    = aws_cognito_user_pool.this.id
+  generate_secret = false
+
+  explicit_auth_flows           = ["ALLOW_USER_SRP_AUTH", "ALLOW_REFRESH_TOKEN_AUTH"]
+  prevent_user_existence_errors = "ENABLED"
+  enable_token_revocation       = true
+  supported_identity_providers  = ["COGNITO"]
+
+  access_token_validity  = 60
+  id_token_validity      = 60
+  refresh_token_validity = 30
+
+  token_validity_units {
+    access_token  = "minutes"
+    id_token      = "minutes"
+    refresh_token = "days"
+  }
+}
+
+locals {
+  cognito_client_ids = [aws_cognito_user_pool_client.web.id, aws_cognito_user_pool_client.api.id]
+}

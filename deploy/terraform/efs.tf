@@ -1,0 +1,92 @@
+# EFS One Zone for event and avatar pictures, mounted by the function through an access point.
+
+resource "aws_efs_file_system" "this" {
+  #checkov:skip=CKV_AWS_184:Encrypted with the AWS-managed aws/elasticfilesystem key; no customer key to run.
+  #checkov:skip=CKV2_AWS_18:AWS Backup is left out for cost; pictures can be uploaded again.
+  creation_token         = local.name
+  availability_zone_name = local.azs[0]
+  encrypted              = true
+  performance_mode       = "generalPurpose"
+  throughput_mode        = "bursting"
+
+  lifecycle_policy {
+    transition_to_ia = var.efs_transition_to_ia
+  }
+
+  lifecycle_policy {
+    transition_to_primary_storage_class = "AFTER_1_ACCESS"
+  }
+
+  tags = { Name = "${local.name}-pictures" }
+}
+
+# One Zone: a single mount target, in the file system's zone.
+resource "aws_efs_mount_target" "this" {
+  file_system_id  = aws_efs_file_system.this.id
+  subnet_id       = aws_subnet.private[0].id
+  security_groups = [aws_security_group.efs.id]
+}
+
+resource "aws_efs_access_point" "pictures" {
+  file_system_id = aws_efs_file_system.this.id
+
+  posix_user {
+    uid = 1000
+    gid = 1000
+  }
+
+  root_directory {
+    path = var.efs_pictures_path
+
+    creation_info {
+      owner_uid   = 1000
+      owner_gid   = 1000
+      permissions = "755"
+    }
+  }
+
+  tags = { Name = "${local.name}-pictures" }
+}
+
+data "aws_iam_policy_document" "efs" {
+  statement {
+    sid       = "DenyInsecureTransport"
+    effect    = "Deny"
+    actions   = ["*"]
+    resources = [aws_efs_file_system.this.arn]
+
+    principals {
+      type        = "*"
+      identifiers = ["*"]
+    }
+
+    condition {
+      test     = "Bool"
+      variable = "aws:SecureTransport"
+      values   = ["false"]
+    }
+  }
+
+  statement {
+    sid       = "FunctionThroughAccessPoint"
+    effect    = "Allow"
+    actions   = ["elasticfilesystem:ClientMount", "elasticfilesystem:ClientWrite"]
+    resources = [aws_efs_file_system.this.arn]
+
+    principals {
+      type        = "AWS"
+      identifiers = [aws_iam_role.lambda.arn]
+    }
+
+    condition {
+      test     = "StringEquals"
+      variable = "elasticfilesystem:AccessPointArn"
+      values   = [aws_efs_access_point.pictures.arn]
+    }
+  }
+}
+
+resource "aws_efs_file_system_policy" "this" {
+  file_system_id = aws_efs_file_system.this.id
+  policy         = data.aws_iam_policy_document.efs.json
+}

@@ -1,0 +1,86 @@
+# Execution role of the API function: only the calls the service makes.
+
+data "aws_iam_policy_document" "lambda_assume" {
+  statement {
+    actions = ["sts:AssumeRole"]
+
+    principals {
+      type        = "Service"
+      identifiers = ["lambda.amazonaws.com"]
+    }
+  }
+}
+
+resource "aws_iam_role" "lambda" {
+  name               = "${local.name}-api"
+  description        = "Execution role of the ${local.name} API function"
+  assume_role_policy = data.aws_iam_policy_document.lambda_assume.json
+}
+
+locals {
+  ec2_arn_prefix = "arn:${local.partition}:ec2:${local.region}:${local.account_id}"
+}
+
+data "aws_iam_policy_document" "lambda" {
+  statement {
+    sid       = "OwnLogGroup"
+    actions   = ["logs:CreateLogStream", "logs:PutLogEvents"]
+    resources = ["${aws_cloudwatch_log_group.lambda.arn}:*"]
+  }
+
+  # Describe calls have no resource-level permissions; AWS requires "*" for them.
+  statement {
+    sid       = "VpcDescribe"
+    actions   = ["ec2:DescribeNetworkInterfaces", "ec2:DescribeSubnets"]
+    resources = ["*"]
+  }
+
+  statement {
+    sid     = "VpcCreateInterface"
+    actions = ["ec2:CreateNetworkInterface"]
+    resources = concat(
+      ["${local.ec2_arn_prefix}:network-interface/*", "${local.ec2_arn_prefix}:security-group/${aws_security_group.lambda.id}"],
+      [for subnet in aws_subnet.private : subnet.arn],
+    )
+  }
+
+  statement {
+    sid       = "VpcManageInterfaces"
+    actions   = ["ec2:DeleteNetworkInterface", "ec2:AssignPrivateIpAddresses", "ec2:UnassignPrivateIpAddresses"]
+    resources = ["${local.ec2_arn_prefix}:network-interface/*"]
+  }
+
+  statement {
+    sid     = "ReadSecrets"
+    actions = ["secretsmanager:GetSecretValue"]
+    resources = [
+      aws_db_instance.this.master_user_secret[0].secret_arn,
+      aws_secretsmanager_secret.django_secret_key.arn,
+    ]
+  }
+
+  # HeadObject is authorized by s3:GetObject.
+  statement {
+    sid       = "UserFiles"
+    actions   = ["s3:PutObject", "s3:GetObject", "s3:DeleteObject"]
+    resources = ["${aws_s3_bucket.media.arn}/files/*"]
+  }
+
+  statement {
+    sid       = "PicturesFileSystem"
+    actions   = ["elasticfilesystem:ClientMount", "elasticfilesystem:ClientWrite"]
+    resources = [aws_efs_file_system.this.arn]
+
+    condition {
+      test     = "StringEquals"
+      variable = "elasticfilesystem:AccessPointArn"
+      values   = [aws_efs_access_point.pictures.arn]
+    }
+  }
+}
+
+resource "aws_iam_role_policy" "lambda" {
+  name   = "${local.name}-api"
+  role   = aws_iam_role.lambda.id
+  policy = data.aws_iam_policy_document.lambda.json
+}

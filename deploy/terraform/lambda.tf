@@ -1,0 +1,78 @@
+# The API function: the Django service from the container image, in the VPC, with EFS mounted.
+
+resource "aws_cloudwatch_log_group" "lambda" {
+  #checkov:skip=CKV_AWS_158:Log groups use CloudWatch's own encryption; no customer KMS key to run.
+  #checkov:skip=CKV_AWS_338:Retention is the log_retention_days variable (30 days by default) to cap cost.
+  name              = "/aws/lambda/${local.name}-api"
+  retention_in_days = var.log_retention_days
+}
+
+locals {
+  function_name = "${local.name}-api"
+  api_host      = replace(aws_apigatewayv2_api.this.api_endpoint, "https://", "")
+  api_hosts     = compact([local.api_host, var.api_domain_name])
+
+  lambda_environment = merge(
+    {
+      CONCERT_PRODUCTION     = "true"
+      DJANGO_SECRET_KEY_ARN  = aws_secretsmanager_secret.django_secret_key.arn
+      DJANGO_ALLOWED_HOSTS   = join(",", local.api_hosts)
+      CSRF_TRUSTED_ORIGINS   = join(",", [for host in local.api_hosts : "https://${host}"])
+      CORS_ALLOWED_ORIGINS   = join(",", var.cors_allowed_origins)
+      DB_SECRET_ARN          = aws_db_instance.this.master_user_secret[0].secret_arn
+      DB_HOST                = aws_db_instance.this.address
+      DB_PORT                = tostring(aws_db_instance.this.port)
+      DB_NAME                = var.db_name
+      PICTURES_ROOT          = "/mnt/efs"
+      FILES_BUCKET           = aws_s3_bucket.media.id
+      JWT_ISSUER             = "https://${aws_cognito_user_pool.this.endpoint}"
+      JWT_AUDIENCE           = join(",", local.cognito_client_ids)
+      AUTH_TRUST_API_GATEWAY = "true"
+      LOG_LEVEL              = var.log_level
+    },
+    local.redis_url == null ? {} : { REDIS_URL = local.redis_url },
+  )
+}
+
+resource "aws_lambda_function" "api" {
+  #checkov:skip=CKV_AWS_50:X-Ray tracing is not used by the service and would need extra role permissions.
+  #checkov:skip=CKV_AWS_115:Reserved concurrency is the lambda_reserved_concurrency variable; new accounts cannot reserve any.
+  #checkov:skip=CKV_AWS_116:Requests are synchronous; the scheduled usage_flush is idempotent and simply runs again.
+  #checkov:skip=CKV_AWS_173:The environment holds no secret, only ARNs and names; AWS-managed encryption applies.
+  #checkov:skip=CKV_AWS_272:Code signing does not apply to container images; the image is pinned by digest from ECR.
+  function_name = local.function_name
+  description   = "Concert API (Django) for ${local.name}"
+  role          = aws_iam_role.lambda.arn
+  package_type  = "Image"
+  image_uri     = local.image_uri
+  architectures = [var.lambda_architecture]
+  timeout       = var.lambda_timeout
+  memory_size   = var.lambda_memory_size
+
+  reserved_concurrent_executions = var.lambda_reserved_concurrency
+
+  vpc_config {
+    subnet_ids         = aws_subnet.private[*].id
+    security_group_ids = [aws_security_group.lambda.id]
+  }
+
+  file_system_config {
+    arn              = aws_efs_access_point.pictures.arn
+    local_mount_path = "/mnt/efs"
+  }
+
+  environment {
+    variables = local.lambda_environment
+  }
+
+  logging_config {
+    log_format = "Text"
+    log_group  = aws_cloudwatch_log_group.lambda.name
+  }
+
+  depends_on = [
+    aws_cloudwatch_log_group.lambda,
+    aws_efs_mount_target.this,
+    aws_iam_role_policy.lambda,
+  ]
+}
