@@ -19,29 +19,25 @@ resource "aws_apigatewayv2_api" "this" {
   }
 }
 
-resource "aws_apigatewayv2_integration" "lambda" {
-  api_id                 = aws_apigatewayv2_api.this.id
-  description            = "Django service"
-  integration_type       = "AWS_PROXY"
-  integration_method     = "POST"
-  integration_uri        = aws_lambda_function.api.invoke_arn
-  payload_format_version = "2.0"
-  timeout_milliseconds   = 30000
+# partner: /partner/v1/... (license key, no JWT) reaches Django as /api/v1/....
+locals {
+  integrations = {
+    django  = { description = "Django service", request_parameters = null }
+    partner = { description = "Django service, partner paths rewritten to /api/v1", request_parameters = { "overwrite:path" = "/api/v1/$request.path.proxy" } }
+  }
 }
 
-# Partners call /partner/v1/... with a license key; Django serves them under /api/v1/....
-resource "aws_apigatewayv2_integration" "partner" {
+resource "aws_apigatewayv2_integration" "this" {
+  for_each = local.integrations
+
   api_id                 = aws_apigatewayv2_api.this.id
-  description            = "Django service, partner paths rewritten to /api/v1"
+  description            = each.value.description
   integration_type       = "AWS_PROXY"
   integration_method     = "POST"
   integration_uri        = aws_lambda_function.api.invoke_arn
   payload_format_version = "2.0"
   timeout_milliseconds   = 30000
-
-  request_parameters = {
-    "overwrite:path" = "/api/v1/$request.path.proxy"
-  }
+  request_parameters     = each.value.request_parameters
 }
 
 resource "aws_apigatewayv2_authorizer" "cognito" {
@@ -82,7 +78,7 @@ resource "aws_apigatewayv2_route" "public" {
   api_id             = aws_apigatewayv2_api.this.id
   route_key          = each.value
   authorization_type = "NONE"
-  target             = "integrations/${aws_apigatewayv2_integration.lambda.id}"
+  target             = "integrations/${aws_apigatewayv2_integration.this["django"].id}"
 }
 
 resource "aws_apigatewayv2_route" "protected" {
@@ -91,7 +87,7 @@ resource "aws_apigatewayv2_route" "protected" {
   authorization_type   = "JWT"
   authorizer_id        = aws_apigatewayv2_authorizer.cognito.id
   authorization_scopes = []
-  target               = "integrations/${aws_apigatewayv2_integration.lambda.id}"
+  target               = "integrations/${aws_apigatewayv2_integration.this["django"].id}"
 }
 
 resource "aws_apigatewayv2_route" "partner" {
@@ -99,7 +95,7 @@ resource "aws_apigatewayv2_route" "partner" {
   api_id             = aws_apigatewayv2_api.this.id
   route_key          = "ANY /partner/v1/{proxy+}"
   authorization_type = "NONE"
-  target             = "integrations/${aws_apigatewayv2_integration.partner.id}"
+  target             = "integrations/${aws_apigatewayv2_integration.this["partner"].id}"
 }
 
 resource "aws_cloudwatch_log_group" "api" {

@@ -66,39 +66,19 @@ resource "aws_cognito_user_pool_domain" "this" {
 
 locals {
   web_oauth = length(var.cognito_callback_urls) > 0
-}
 
-# Browser front end: public client (no secret), SRP sign-in, refresh tokens, hosted UI when callbacks are set.
-resource "aws_cognito_user_pool_client" "web" {
-  name            = "${local.name}-web"
-  user_pool_id    = aws_cognito_user_pool.this.id
-  generate_secret = false
-
-  explicit_auth_flows           = ["ALLOW_USER_SRP_AUTH", "ALLOW_REFRESH_TOKEN_AUTH"]
-  prevent_user_existence_errors = "ENABLED"
-  enable_token_revocation       = true
-
-  allowed_oauth_flows_user_pool_client = local.web_oauth
-  allowed_oauth_flows                  = local.web_oauth ? ["code"] : []
-  allowed_oauth_scopes                 = local.web_oauth ? ["openid", "email", "profile"] : []
-  callback_urls                        = var.cognito_callback_urls
-  logout_urls                          = var.cognito_logout_urls
-  supported_identity_providers         = ["COGNITO"]
-
-  access_token_validity  = 60
-  id_token_validity      = 60
-  refresh_token_validity = 30
-
-  token_validity_units {
-    access_token  = "minutes"
-    id_token      = "minutes"
-    refresh_token = "days"
+  # web: the browser front end, hosted UI when callbacks are set; api: API and native apps.
+  app_clients = {
+    web = { oauth = local.web_oauth, callback_urls = var.cognito_callback_urls, logout_urls = var.cognito_logout_urls }
+    api = { oauth = false, callback_urls = [], logout_urls = [] }
   }
 }
 
-# API and native apps: a second public client, SRP sign-in and refresh tokens, no hosted UI.
-resource "aws_cognito_user_pool_client" "api" {
-  name            = "${local.name}-api"
+# Public clients (no secret): SRP sign-in and refresh tokens.
+resource "aws_cognito_user_pool_client" "this" {
+  for_each = local.app_clients
+
+  name            = "${local.name}-${each.key}"
   user_pool_id    = aws_cognito_user_pool.this.id
   generate_secret = false
 
@@ -106,6 +86,12 @@ resource "aws_cognito_user_pool_client" "api" {
   prevent_user_existence_errors = "ENABLED"
   enable_token_revocation       = true
   supported_identity_providers  = ["COGNITO"]
+
+  allowed_oauth_flows_user_pool_client = each.value.oauth
+  allowed_oauth_flows                  = each.value.oauth ? ["code"] : []
+  allowed_oauth_scopes                 = each.value.oauth ? ["openid", "email", "profile"] : []
+  callback_urls                        = each.value.callback_urls
+  logout_urls                          = each.value.logout_urls
 
   access_token_validity  = 60
   id_token_validity      = 60
@@ -119,5 +105,5 @@ resource "aws_cognito_user_pool_client" "api" {
 }
 
 locals {
-  cognito_client_ids = [aws_cognito_user_pool_client.web.id, aws_cognito_user_pool_client.api.id]
+  cognito_client_ids = [for key in ["web", "api"] : aws_cognito_user_pool_client.this[key].id]
 }

@@ -9,22 +9,18 @@ resource "aws_budgets_budget" "monthly" {
   limit_unit   = "USD"
   time_unit    = "MONTHLY"
 
-  notification {
-    comparison_operator        = "GREATER_THAN"
-    threshold                  = 80
-    threshold_type             = "PERCENTAGE"
-    notification_type          = "ACTUAL"
-    subscriber_sns_topic_arns  = [aws_sns_topic.alarms.arn]
-    subscriber_email_addresses = var.alarm_email == null ? [] : [var.alarm_email]
-  }
+  # 80 % of the budget spent, or 100 % forecast for the month.
+  dynamic "notification" {
+    for_each = { ACTUAL = 80, FORECASTED = 100 }
 
-  notification {
-    comparison_operator        = "GREATER_THAN"
-    threshold                  = 100
-    threshold_type             = "PERCENTAGE"
-    notification_type          = "FORECASTED"
-    subscriber_sns_topic_arns  = [aws_sns_topic.alarms.arn]
-    subscriber_email_addresses = var.alarm_email == null ? [] : [var.alarm_email]
+    content {
+      notification_type          = notification.key
+      threshold                  = notification.value
+      threshold_type             = "PERCENTAGE"
+      comparison_operator        = "GREATER_THAN"
+      subscriber_sns_topic_arns  = [aws_sns_topic.alarms.arn]
+      subscriber_email_addresses = var.alarm_email == null ? [] : [var.alarm_email]
+    }
   }
 
   depends_on = [aws_sns_topic_policy.alarms]

@@ -166,6 +166,8 @@ resource "aws_cloudfront_distribution" "frontend" {
 data "aws_iam_policy_document" "frontend_bucket" {
   count = var.enable_frontend ? 1 : 0
 
+  source_policy_documents = [data.aws_iam_policy_document.deny_insecure_transport["frontend"].json]
+
   statement {
     sid       = "CloudFrontRead"
     actions   = ["s3:GetObject"]
@@ -180,24 +182,6 @@ data "aws_iam_policy_document" "frontend_bucket" {
       test     = "StringEquals"
       variable = "AWS:SourceArn"
       values   = [aws_cloudfront_distribution.frontend[0].arn]
-    }
-  }
-
-  statement {
-    sid       = "DenyInsecureTransport"
-    effect    = "Deny"
-    actions   = ["s3:*"]
-    resources = [aws_s3_bucket.frontend[0].arn, "${aws_s3_bucket.frontend[0].arn}/*"]
-
-    principals {
-      type        = "*"
-      identifiers = ["*"]
-    }
-
-    condition {
-      test     = "Bool"
-      variable = "aws:SecureTransport"
-      values   = ["false"]
     }
   }
 }

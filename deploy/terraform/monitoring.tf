@@ -48,138 +48,85 @@ resource "aws_sns_topic_subscription" "email" {
   endpoint  = var.alarm_email
 }
 
-resource "aws_cloudwatch_metric_alarm" "lambda_errors" {
-  alarm_name          = "${local.name}-lambda-errors"
-  alarm_description   = "The API function raised errors"
-  namespace           = "AWS/Lambda"
-  metric_name         = "Errors"
-  dimensions          = { FunctionName = aws_lambda_function.api.function_name }
-  statistic           = "Sum"
-  period              = 300
-  evaluation_periods  = 1
-  threshold           = var.lambda_errors_threshold
-  comparison_operator = "GreaterThanOrEqualToThreshold"
-  treat_missing_data  = "notBreaching"
-  alarm_actions       = [aws_sns_topic.alarms.arn]
-  ok_actions          = [aws_sns_topic.alarms.arn]
+locals {
+  alarms = {
+    lambda-errors = {
+      description = "The API function raised errors"
+      namespace   = "AWS/Lambda", metric = "Errors", statistic = "Sum", periods = 1
+      dimensions  = { FunctionName = aws_lambda_function.api.function_name }
+      threshold   = var.lambda_errors_threshold, operator = "GreaterThanOrEqualToThreshold", missing = "notBreaching"
+    }
+    api-5xx = {
+      description = "The HTTP API answered with 5XX errors"
+      namespace   = "AWS/ApiGateway", metric = "5xx", statistic = "Sum", periods = 1
+      dimensions  = { ApiId = aws_apigatewayv2_api.this.id }
+      threshold   = var.api_5xx_threshold, operator = "GreaterThanOrEqualToThreshold", missing = "notBreaching"
+    }
+    rds-cpu = {
+      description = "The database CPU stayed high for 15 minutes"
+      namespace   = "AWS/RDS", metric = "CPUUtilization", statistic = "Average", periods = 3
+      dimensions  = { DBInstanceIdentifier = aws_db_instance.this.identifier }
+      threshold   = var.rds_cpu_threshold, operator = "GreaterThanThreshold", missing = "missing"
+    }
+  }
 }
 
-resource "aws_cloudwatch_metric_alarm" "api_5xx" {
-  alarm_name          = "${local.name}-api-5xx"
-  alarm_description   = "The HTTP API answered with 5XX errors"
-  namespace           = "AWS/ApiGateway"
-  metric_name         = "5xx"
-  dimensions          = { ApiId = aws_apigatewayv2_api.this.id }
-  statistic           = "Sum"
-  period              = 300
-  evaluation_periods  = 1
-  threshold           = var.api_5xx_threshold
-  comparison_operator = "GreaterThanOrEqualToThreshold"
-  treat_missing_data  = "notBreaching"
-  alarm_actions       = [aws_sns_topic.alarms.arn]
-  ok_actions          = [aws_sns_topic.alarms.arn]
-}
+resource "aws_cloudwatch_metric_alarm" "this" {
+  for_each = local.alarms
 
-resource "aws_cloudwatch_metric_alarm" "rds_cpu" {
-  alarm_name          = "${local.name}-rds-cpu"
-  alarm_description   = "The database CPU stayed high for 15 minutes"
-  namespace           = "AWS/RDS"
-  metric_name         = "CPUUtilization"
-  dimensions          = { DBInstanceIdentifier = aws_db_instance.this.identifier }
-  statistic           = "Average"
+  alarm_name          = "${local.name}-${each.key}"
+  alarm_description   = each.value.description
+  namespace           = each.value.namespace
+  metric_name         = each.value.metric
+  dimensions          = each.value.dimensions
+  statistic           = each.value.statistic
   period              = 300
-  evaluation_periods  = 3
-  threshold           = var.rds_cpu_threshold
-  comparison_operator = "GreaterThanThreshold"
-  treat_missing_data  = "missing"
+  evaluation_periods  = each.value.periods
+  threshold           = each.value.threshold
+  comparison_operator = each.value.operator
+  treat_missing_data  = each.value.missing
   alarm_actions       = [aws_sns_topic.alarms.arn]
   ok_actions          = [aws_sns_topic.alarms.arn]
 }
 
 locals {
-  lambda_dimensions = ["FunctionName", aws_lambda_function.api.function_name]
-  api_dimensions    = ["ApiId", aws_apigatewayv2_api.this.id]
-  rds_dimensions    = ["DBInstanceIdentifier", aws_db_instance.this.identifier]
+  api_metric    = ["AWS/ApiGateway", "ApiId", aws_apigatewayv2_api.this.id]
+  lambda_metric = ["AWS/Lambda", "FunctionName", aws_lambda_function.api.function_name]
+  rds_metric    = ["AWS/RDS", "DBInstanceIdentifier", aws_db_instance.this.identifier]
+  cache_metric  = ["AWS/ElastiCache", "clusterId", local.name]
 
-  dashboard_widgets = concat(
+  # One graph per entry, two per row: [title, statistic, [namespace, dimension, value], metric names].
+  dashboard_graphs = concat(
     [
-      {
-        type = "metric", x = 0, y = 0, width = 12, height = 6
-        properties = {
-          title   = "API requests and errors"
-          region  = local.region
-          stat    = "Sum"
-          period  = 300
-          metrics = [concat(["AWS/ApiGateway", "Count"], local.api_dimensions), concat(["AWS/ApiGateway", "4xx"], local.api_dimensions), concat(["AWS/ApiGateway", "5xx"], local.api_dimensions)]
-        }
-      },
-      {
-        type = "metric", x = 12, y = 0, width = 12, height = 6
-        properties = {
-          title   = "API latency (p95)"
-          region  = local.region
-          stat    = "p95"
-          period  = 300
-          metrics = [concat(["AWS/ApiGateway", "Latency"], local.api_dimensions), concat(["AWS/ApiGateway", "IntegrationLatency"], local.api_dimensions)]
-        }
-      },
-      {
-        type = "metric", x = 0, y = 6, width = 12, height = 6
-        properties = {
-          title   = "Function invocations, errors, throttles"
-          region  = local.region
-          stat    = "Sum"
-          period  = 300
-          metrics = [concat(["AWS/Lambda", "Invocations"], local.lambda_dimensions), concat(["AWS/Lambda", "Errors"], local.lambda_dimensions), concat(["AWS/Lambda", "Throttles"], local.lambda_dimensions), concat(["AWS/Lambda", "ConcurrentExecutions"], local.lambda_dimensions)]
-        }
-      },
-      {
-        type = "metric", x = 12, y = 6, width = 12, height = 6
-        properties = {
-          title   = "Function duration (p95)"
-          region  = local.region
-          stat    = "p95"
-          period  = 300
-          metrics = [concat(["AWS/Lambda", "Duration"], local.lambda_dimensions)]
-        }
-      },
-      {
-        type = "metric", x = 0, y = 12, width = 12, height = 6
-        properties = {
-          title   = "Database CPU and connections"
-          region  = local.region
-          stat    = "Average"
-          period  = 300
-          metrics = [concat(["AWS/RDS", "CPUUtilization"], local.rds_dimensions), concat(["AWS/RDS", "DatabaseConnections"], local.rds_dimensions)]
-        }
-      },
-      {
-        type = "metric", x = 12, y = 12, width = 12, height = 6
-        properties = {
-          title   = "Database free storage (bytes)"
-          region  = local.region
-          stat    = "Minimum"
-          period  = 300
-          metrics = [concat(["AWS/RDS", "FreeStorageSpace"], local.rds_dimensions)]
-        }
-      },
+      ["API requests and errors", "Sum", local.api_metric, ["Count", "4xx", "5xx"]],
+      ["API latency (p95)", "p95", local.api_metric, ["Latency", "IntegrationLatency"]],
+      ["Function invocations, errors, throttles", "Sum", local.lambda_metric, ["Invocations", "Errors", "Throttles", "ConcurrentExecutions"]],
+      ["Function duration (p95)", "p95", local.lambda_metric, ["Duration"]],
+      ["Database CPU and connections", "Average", local.rds_metric, ["CPUUtilization", "DatabaseConnections"]],
+      ["Database free storage (bytes)", "Minimum", local.rds_metric, ["FreeStorageSpace"]],
     ],
     var.enable_redis ? [
-      {
-        type = "metric", x = 0, y = 18, width = 24, height = 6
-        properties = {
-          title  = "Cache ECPUs and data stored"
-          region = local.region
-          stat   = "Sum"
-          period = 300
-          metrics = [
-            ["AWS/ElastiCache", "ElastiCacheProcessingUnits", "clusterId", local.name],
-            ["AWS/ElastiCache", "BytesUsedForCache", "clusterId", local.name, { stat = "Maximum", yAxis = "right" }],
-          ]
-        }
-      },
+      ["Cache ECPUs", "Sum", local.cache_metric, ["ElastiCacheProcessingUnits"]],
+      ["Cache data stored (bytes)", "Maximum", local.cache_metric, ["BytesUsedForCache"]],
     ] : [],
   )
+
+  dashboard_widgets = [
+    for index, graph in local.dashboard_graphs : {
+      type   = "metric"
+      x      = (index % 2) * 12
+      y      = floor(index / 2) * 6
+      width  = 12
+      height = 6
+      properties = {
+        title   = graph[0]
+        stat    = graph[1]
+        region  = local.region
+        period  = 300
+        metrics = [for metric in graph[3] : [graph[2][0], metric, graph[2][1], graph[2][2]]]
+      }
+    }
+  ]
 }
 
 resource "aws_cloudwatch_dashboard" "overview" {

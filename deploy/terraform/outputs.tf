@@ -33,12 +33,12 @@ output "cognito_user_pool_id" {
 
 output "cognito_app_client_id" {
   description = "ID of the web app client (public, SRP)."
-  value       = aws_cognito_user_pool_client.web.id
+  value       = aws_cognito_user_pool_client.this["web"].id
 }
 
 output "cognito_api_client_id" {
   description = "ID of the API/native app client (public, SRP)."
-  value       = aws_cognito_user_pool_client.api.id
+  value       = aws_cognito_user_pool_client.this["api"].id
 }
 
 output "cognito_issuer" {
@@ -137,7 +137,7 @@ output "frontend_config" {
     api_endpoint            = var.api_domain_name == null ? aws_apigatewayv2_api.this.api_endpoint : "https://${var.api_domain_name}"
     region                  = local.region
     user_pool_id            = aws_cognito_user_pool.this.id
-    user_pool_client_id     = aws_cognito_user_pool_client.web.id
+    user_pool_client_id     = aws_cognito_user_pool_client.this["web"].id
     cognito_domain          = try("${aws_cognito_user_pool_domain.this[0].domain}.auth.${local.region}.amazoncognito.com", null)
     oauth_redirect_sign_in  = var.cognito_callback_urls
     oauth_redirect_sign_out = var.cognito_logout_urls

@@ -73,12 +73,15 @@ resource "aws_s3_bucket_cors_configuration" "media" {
   }
 }
 
-data "aws_iam_policy_document" "media_bucket" {
+# Every bucket of the stack refuses plain-HTTP requests.
+data "aws_iam_policy_document" "deny_insecure_transport" {
+  for_each = local.bucket_arns
+
   statement {
     sid       = "DenyInsecureTransport"
     effect    = "Deny"
     actions   = ["s3:*"]
-    resources = [aws_s3_bucket.media.arn, "${aws_s3_bucket.media.arn}/*"]
+    resources = [each.value, "${each.value}/*"]
 
     principals {
       type        = "*"
@@ -93,9 +96,16 @@ data "aws_iam_policy_document" "media_bucket" {
   }
 }
 
+locals {
+  bucket_arns = merge(
+    { media = aws_s3_bucket.media.arn },
+    var.enable_frontend ? { frontend = aws_s3_bucket.frontend[0].arn } : {},
+  )
+}
+
 resource "aws_s3_bucket_policy" "media" {
   bucket = aws_s3_bucket.media.id
-  policy = data.aws_iam_policy_document.media_bucket.json
+  policy = data.aws_iam_policy_document.deny_insecure_transport["media"].json
 
   depends_on = [aws_s3_bucket_public_access_block.media]
 }
