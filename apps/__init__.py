@@ -1,0 +1,1 @@
+"""Concert's Django apps, one per business domain."""

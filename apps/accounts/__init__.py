@@ -1,0 +1,1 @@
+"""Users, their Cognito identity and roles, profiles and avatars."""

@@ -1,0 +1,26 @@
+"""The custom user: a Cognito identity (`sub`), a role and a public profile."""
+
+from django.contrib.auth.models import AbstractUser
+from django.db import models
+
+from apps.accounts.roles import Role
+
+
+class User(AbstractUser):
+    cognito_sub = models.CharField(
+        max_length=64, unique=True, null=True, blank=True,
+        help_text="Subject (sub claim) of the user's Cognito identity.",
+    )
+    role = models.CharField(max_length=16, choices=Role.choices, default=Role.FAN)
+    display_name = models.CharField(max_length=80, blank=True)
+    bio = models.TextField(max_length=2000, blank=True)
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(role__in=Role.values), name="accounts_user_role_valid"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.email or self.username

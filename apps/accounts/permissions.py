@@ -1,0 +1,76 @@
+"""Who may do what: the permission classes every API uses.
+
+Roles rank fan < organizer < staff < admin. Staff and admin manage everything; organizers
+manage what they own; fans manage their own things. Requests made with a partner license
+key carry `request.auth.scopes` and reach only views whose `license_scope` they hold.
+"""
+
+from __future__ import annotations
+
+from rest_framework import permissions
+
+from apps.accounts.roles import Role, has_role
+
+
+def is_staff(user) -> bool:
+    return has_role(user, Role.STAFF)
+
+
+def is_organizer(user) -> bool:
+    return has_role(user, Role.ORGANIZER)
+
+
+def owns(user, obj, owner_field: str = "owner") -> bool:
+    return getattr(obj, f"{owner_field}_id", None) == getattr(user, "pk", object())
+
+
+def key_scopes(request) -> set[str] | None:
+    """The scopes of the license key the request came with, None for a user session/JWT."""
+    scopes = getattr(request.auth, "scopes", None)
+    return None if scopes is None else set(scopes)
+
+
+class LicenseScope(permissions.BasePermission):
+    """Key requests need `<license_scope>:read` for safe methods and `:write` otherwise."""
+
+    message = "The license key does not hold the scope this endpoint needs."
+
+    def has_permission(self, request, view) -> bool:
+        scopes = key_scopes(request)
+        if scopes is None:
+            return True
+        area = getattr(view, "license_scope", None)
+        if area is None:
+            return False
+        needed = f"{area}:read" if request.method in permissions.SAFE_METHODS else f"{area}:write"
+        return needed in scopes
+
+
+class IsOrganizer(permissions.BasePermission):
+    message = "Only organizers, staff and admins may do this."
+
+    def has_permission(self, request, view) -> bool:
+        return is_organizer(request.user)
+
+
+class IsStaff(permissions.BasePermission):
+    message = "Only staff and admins may do this."
+
+    def has_permission(self, request, view) -> bool:
+        return is_staff(request.user)
+
+
+class IsOwnerOrStaff(permissions.BasePermission):
+    """Object level: the owner (view.owner_field, default "owner") or staff."""
+
+    def has_object_permission(self, request, view, obj) -> bool:
+        return is_staff(request.user) or owns(
+            request.user, obj, getattr(view, "owner_field", "owner")
+        )
+
+
+class ReadOnlyOrOrganizer(permissions.BasePermission):
+    """Anyone reads; organizers and above write (object checks decide which objects)."""
+
+    def has_permission(self, request, view) -> bool:
+        return request.method in permissions.SAFE_METHODS or is_organizer(request.user)

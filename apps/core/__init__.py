@@ -1,0 +1,1 @@
+"""What several apps share: base model, error hierarchy, health checks."""

@@ -1,0 +1,45 @@
+"""The error hierarchy every domain raises; concert.api.errors renders it as JSON."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rest_framework import status
+
+
+class ApplicationError(Exception):
+    """A domain rule refused the request. Subclasses set `status_code` and `code`."""
+
+    status_code = status.HTTP_400_BAD_REQUEST
+    code = "invalid_request"
+    default_message = "The request was refused."
+
+    def __init__(self, message: str | None = None, *, details: dict[str, Any] | None = None):
+        self.message = message or self.default_message
+        self.details = details or {}
+        super().__init__(self.message)
+
+
+class NotFound(ApplicationError):
+    status_code, code = status.HTTP_404_NOT_FOUND, "not_found"
+    default_message = "Not found."
+
+
+class PermissionDenied(ApplicationError):
+    status_code, code = status.HTTP_403_FORBIDDEN, "permission_denied"
+    default_message = "You do not have permission to perform this action."
+
+
+class Conflict(ApplicationError):
+    status_code, code = status.HTTP_409_CONFLICT, "conflict"
+    default_message = "The request conflicts with the current state."
+
+
+class InvalidState(Conflict):
+    code = "invalid_state"
+    default_message = "This action is not allowed in the current state."
+
+
+class ServiceUnavailable(ApplicationError):
+    status_code, code = status.HTTP_503_SERVICE_UNAVAILABLE, "unavailable"
+    default_message = "A service this request needs is unavailable. Try again shortly."

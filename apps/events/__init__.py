@@ -1,0 +1,1 @@
+"""Venues, artists, events, lineup and event pictures."""

@@ -1,0 +1,1 @@
+"""Secure user files in S3 with presigned URLs."""

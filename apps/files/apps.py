@@ -1,0 +1,7 @@
+"""Django app config for files."""
+
+from django.apps import AppConfig
+
+
+class FilesConfig(AppConfig):
+    name = "apps.files"

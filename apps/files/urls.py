@@ -1,0 +1,3 @@
+"""API v1 routes of the files app."""
+
+urlpatterns: list = []

@@ -1,0 +1,1 @@
+"""Partner license keys and plans."""

@@ -1,0 +1,7 @@
+"""Django app config for licensing."""
+
+from django.apps import AppConfig
+
+
+class LicensingConfig(AppConfig):
+    name = "apps.licensing"

@@ -1,0 +1,1 @@
+"""Ticket types, orders, tickets and check-in."""

@@ -1,0 +1,1 @@
+"""API usage metering, quotas and reports."""

@@ -1,0 +1,7 @@
+"""Django app config for usage."""
+
+from django.apps import AppConfig
+
+
+class UsageConfig(AppConfig):
+    name = "apps.usage"

@@ -1,0 +1,1 @@
+"""The Concert Django project: settings, URLs, WSGI and Lambda entry points."""

@@ -1,0 +1,1 @@
+"""What every endpoint shares: error format, pagination, authentication, request context."""

@@ -1,0 +1,45 @@
+"""Request id for logs and responses, and the JSON envelope for Django's own error pages."""
+
+from __future__ import annotations
+
+import uuid
+
+from concert.api import logging as request_logging
+from concert.api.errors import error_response
+
+
+class RequestContextMiddleware:
+    """Takes API Gateway's request id (never a client header) or makes one."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        context = request.META.get("apig_wsgi.request_context") or {}
+        rid = context.get("requestId") or uuid.uuid4().hex
+        token = request_logging.request_id.set(rid)
+        try:
+            response = self.get_response(request)
+        finally:
+            request_logging.request_id.reset(token)
+        response["X-Request-Id"] = rid
+        return response
+
+
+class JsonErrorMiddleware:
+    """Rewrites any non-JSON 4xx/5xx (Django's 405, CommonMiddleware...) into the envelope."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        if response.status_code < 400:
+            return response
+        if response.get("Content-Type", "").startswith("application/json"):
+            return response
+        rewritten = error_response(response.status_code)
+        for header in ("Allow", "Retry-After", "WWW-Authenticate"):
+            if header in response:
+                rewritten[header] = response[header]
+        return rewritten

@@ -1,0 +1,100 @@
+"""Reading configuration from the environment: database, cache and secret key, with clear errors."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from django.core.exceptions import ImproperlyConfigured
+
+DEV_SECRET_KEY = "django-insecure-local-development-only-never-in-production"  # noqa: S105
+
+# Lambda runs one request at a time per container and a container lives for minutes to hours:
+# keeping the connection between invocations saves a TCP + TLS + auth round trip on every
+# request. Health checks catch a connection the server closed while the container was frozen.
+DEFAULT_CONN_MAX_AGE = 300
+
+
+class ConfigError(ImproperlyConfigured):
+    """A required setting is missing or malformed; start-up stops with one line."""
+
+
+def require(value: Any, name: str, *, production: bool) -> None:
+    if production and not value:
+        raise ConfigError(f"{name} is required in production mode (CONCERT_PRODUCTION=true)")
+
+
+def secret_key_from_env(env, *, production: bool) -> str:
+    key = env.str("DJANGO_SECRET_KEY", default="")
+    arn = env.str("DJANGO_SECRET_KEY_ARN", default="")
+    if not key and arn:
+        from concert.aws import secret_string
+
+        key = secret_string(arn)
+    require(key, "DJANGO_SECRET_KEY (or DJANGO_SECRET_KEY_ARN)", production=production)
+    return key or DEV_SECRET_KEY
+
+
+def database_from_env(env, *, base_dir: Path, production: bool) -> dict[str, Any]:
+    conn = {
+        "CONN_MAX_AGE": env.int("DB_CONN_MAX_AGE", default=DEFAULT_CONN_MAX_AGE),
+        "CONN_HEALTH_CHECKS": True,
+    }
+    if env.str("DATABASE_URL", default=""):
+        try:
+            db = env.db_url("DATABASE_URL")
+        except (ImproperlyConfigured, KeyError, ValueError) as exc:
+            raise ConfigError(f"DATABASE_URL is not a valid database URL: {exc}") from None
+        if db["ENGINE"] == "django.db.backends.sqlite3":
+            return {**db, "CONN_MAX_AGE": 0}
+        if db["ENGINE"] != "django.db.backends.mysql":
+            raise ConfigError("DATABASE_URL must start with mysql:// or sqlite://")
+        return {**db, **conn, **_mysql_options(env.str("DB_SSL_MODE", default=""))}
+    if env.str("DB_SECRET_ARN", default=""):
+        missing = [n for n in ("DB_HOST", "DB_NAME") if not env.str(n, default="")]
+        if missing:
+            raise ConfigError(f"DB_SECRET_ARN needs {' and '.join(missing)} as well")
+        return {
+            "ENGINE": "concert.db.backends.mysql",
+            "SECRET_ARN": env.str("DB_SECRET_ARN"),
+            "HOST": env.str("DB_HOST"),
+            "PORT": env.int("DB_PORT", default=3306),
+            "NAME": env.str("DB_NAME"),
+            **conn,
+            **_mysql_options(env.str("DB_SSL_MODE", default="REQUIRED")),
+        }
+    require("", "DATABASE_URL (or DB_SECRET_ARN with DB_HOST and DB_NAME)", production=production)
+    path = base_dir / "var" / "db.sqlite3"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    return {"ENGINE": "django.db.backends.sqlite3", "NAME": str(path)}
+
+
+def _mysql_options(ssl_mode: str) -> dict[str, Any]:
+    options: dict[str, Any] = {
+        "charset": "utf8mb4",
+        "isolation_level": "read committed",
+        "init_command": "SET sql_mode='STRICT_TRANS_TABLES'",
+        "connect_timeout": 5,
+    }
+    if ssl_mode:
+        options["ssl_mode"] = ssl_mode
+    return {
+        "OPTIONS": options,
+        "TEST": {"CHARSET": "utf8mb4", "COLLATION": "utf8mb4_unicode_ci"},
+    }
+
+
+def redis_cache(url: str) -> dict[str, Any]:
+    if not url.startswith(("redis://", "rediss://")):
+        raise ConfigError("REDIS_URL must start with redis:// or rediss:// (TLS)")
+    return {
+        "BACKEND": "django_redis.cache.RedisCache",
+        "LOCATION": url,
+        "KEY_PREFIX": "concert",
+        "OPTIONS": {
+            # Short timeouts: with Redis away a request should miss the cache, not hang.
+            "SOCKET_CONNECT_TIMEOUT": 0.5,
+            "SOCKET_TIMEOUT": 0.5,
+            "CONNECTION_POOL_KWARGS": {"health_check_interval": 30},
+        },
+    }

@@ -1,0 +1,1 @@
+"""MySQL backend whose credentials come from a Secrets Manager secret."""

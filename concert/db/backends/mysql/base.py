@@ -1,0 +1,29 @@
+"""MySQL backend that reads user and password from an RDS-managed Secrets Manager secret."""
+
+from __future__ import annotations
+
+from django.db.backends.mysql import base
+from MySQLdb import OperationalError
+
+from concert import aws
+
+ACCESS_DENIED = 1045
+
+
+class DatabaseWrapper(base.DatabaseWrapper):
+    def get_connection_params(self):
+        params = super().get_connection_params()
+        secret = aws.secret_json(self.settings_dict["SECRET_ARN"])
+        params["user"] = secret["username"]
+        params["password"] = secret["password"]
+        return params
+
+    def get_new_connection(self, conn_params):
+        try:
+            return super().get_new_connection(conn_params)
+        except OperationalError as exc:
+            # RDS rotates the managed password: on "access denied" read the secret again once.
+            if exc.args[0] != ACCESS_DENIED:
+                raise
+            aws.forget_secrets()
+            return super().get_new_connection(self.get_connection_params())

@@ -1,0 +1,220 @@
+"""Concert settings: one module, driven by environment variables (see .env.example)."""
+
+from pathlib import Path
+
+import environ
+
+from concert.config import database_from_env, redis_cache, require, secret_key_from_env
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+
+env = environ.Env()
+
+# Production switch: off unless asked. In production mode every required value must be set.
+PRODUCTION = env.bool("CONCERT_PRODUCTION", default=False)
+DEBUG = env.bool("DJANGO_DEBUG", default=False) and not PRODUCTION
+
+SECRET_KEY = secret_key_from_env(env, production=PRODUCTION)
+ALLOWED_HOSTS = env.list("DJANGO_ALLOWED_HOSTS", default=[] if PRODUCTION else ["*"])
+require(ALLOWED_HOSTS, "DJANGO_ALLOWED_HOSTS", production=PRODUCTION)
+CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
+CORS_ALLOWED_ORIGINS = env.list("CORS_ALLOWED_ORIGINS", default=[])
+CORS_URLS_REGEX = r"^/(api|media)/.*$"
+CORS_EXPOSE_HEADERS = ["ETag", "Retry-After", "X-Request-Id"]
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "rest_framework",
+    "django_filters",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
+    "corsheaders",
+    "apps.core",
+    "apps.accounts",
+    "apps.events",
+    "apps.tickets",
+    "apps.files",
+    "apps.licensing",
+    "apps.usage",
+]
+
+MIDDLEWARE = [
+    "concert.api.middleware.RequestContextMiddleware",
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "corsheaders.middleware.CorsMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "concert.api.middleware.JsonErrorMiddleware",
+]
+
+ROOT_URLCONF = "concert.urls"
+WSGI_APPLICATION = "concert.wsgi.application"
+AUTH_USER_MODEL = "accounts.User"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+            ],
+        },
+    },
+]
+
+# Database: DATABASE_URL (mysql://, sqlite://), or DB_SECRET_ARN + DB_HOST/DB_PORT/DB_NAME on RDS.
+DATABASES = {"default": database_from_env(env, base_dir=BASE_DIR, production=PRODUCTION)}
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+# Cache: Redis when REDIS_URL is set (rediss:// for ElastiCache Serverless), else local memory.
+REDIS_URL = env.str("REDIS_URL", default="")
+CACHES = {"default": redis_cache(REDIS_URL) if REDIS_URL else {
+    "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+}}
+# A Redis outage must not fail requests: django-redis swallows and logs connection errors.
+DJANGO_REDIS_IGNORE_EXCEPTIONS = True
+DJANGO_REDIS_LOG_IGNORED_EXCEPTIONS = True
+DJANGO_REDIS_LOGGER = "concert.cache"
+
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+
+LANGUAGE_CODE = "en-us"
+TIME_ZONE = "UTC"
+USE_I18N = False
+USE_TZ = True
+
+# Static files (admin, API docs) are collected into the image and served by WhiteNoise
+# in every mode, Lambda included.
+STATIC_URL = "static/"
+STATIC_ROOT = BASE_DIR / "staticfiles"
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {
+        "BACKEND": (
+            "whitenoise.storage.CompressedManifestStaticFilesStorage"
+            if PRODUCTION
+            else "django.contrib.staticfiles.storage.StaticFilesStorage"
+        )
+    },
+}
+WHITENOISE_USE_FINDERS = not PRODUCTION
+WHITENOISE_MAX_AGE = 3600
+
+# Event and avatar pictures: a folder locally, the EFS access point (/mnt/efs) in AWS.
+PICTURES_ROOT = Path(env.str("PICTURES_ROOT", default=str(BASE_DIR / "var" / "media")))
+PICTURES_URL = "/media/"
+PICTURE_MAX_BYTES = env.int("PICTURE_MAX_BYTES", default=5 * 1024 * 1024)
+PICTURE_MAX_PIXELS = env.int("PICTURE_MAX_PIXELS", default=25_000_000)
+
+# User files: S3 with presigned URLs when FILES_BUCKET is set, else a local folder.
+FILES_BUCKET = env.str("FILES_BUCKET", default="")
+FILES_ROOT = Path(env.str("FILES_ROOT", default=str(BASE_DIR / "var" / "files")))
+# Endpoint written into presigned URLs when clients reach S3 by another name (compose).
+FILES_PUBLIC_ENDPOINT_URL = env.str("FILES_PUBLIC_ENDPOINT_URL", default="")
+
+# Identity: Cognito JWTs. Behind API Gateway the authorizer has verified them already.
+AUTH_TRUST_API_GATEWAY = env.bool("AUTH_TRUST_API_GATEWAY", default=False)
+JWT_ISSUER = env.str("JWT_ISSUER", default="")
+JWT_AUDIENCE = env.list("JWT_AUDIENCE", default=[])
+JWT_JWKS_URL = env.str("JWT_JWKS_URL", default="")
+# The dev issuer mints and verifies tokens locally; it never exists in production mode.
+JWT_DEV_ISSUER = not PRODUCTION and not JWT_ISSUER
+
+DATA_UPLOAD_MAX_MEMORY_SIZE = env.int("DATA_UPLOAD_MAX_MEMORY_SIZE", default=6 * 1024 * 1024)
+FILE_UPLOAD_MAX_MEMORY_SIZE = DATA_UPLOAD_MAX_MEMORY_SIZE
+
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": [],
+    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_PARSER_CLASSES": [
+        "rest_framework.parsers.JSONParser",
+        "rest_framework.parsers.MultiPartParser",
+    ],
+    "DEFAULT_PAGINATION_CLASS": "concert.api.pagination.PageNumberPagination",
+    "PAGE_SIZE": 20,
+    "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "EXCEPTION_HANDLER": "concert.api.errors.exception_handler",
+    "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
+}
+
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Concert API",
+    "DESCRIPTION": "Listings, tickets, profiles and files of the Concert platform.",
+    "VERSION": "1.0.0",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    "COMPONENT_SPLIT_REQUEST": True,
+}
+
+# Behind API Gateway TLS ends before the Lambda; apig-wsgi passes X-Forwarded-Proto.
+SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+SECURE_SSL_REDIRECT = PRODUCTION and env.bool("SECURE_SSL_REDIRECT", default=True)
+SECURE_REDIRECT_EXEMPT = [r"^health/"]
+SESSION_COOKIE_SECURE = PRODUCTION
+CSRF_COOKIE_SECURE = PRODUCTION
+SESSION_COOKIE_HTTPONLY = True
+SECURE_HSTS_SECONDS = 31536000 if PRODUCTION else 0
+SECURE_HSTS_INCLUDE_SUBDOMAINS = PRODUCTION
+SECURE_HSTS_PRELOAD = PRODUCTION
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+X_FRAME_OPTIONS = "DENY"
+CSRF_FAILURE_VIEW = "concert.api.errors.csrf_failure"
+
+LOG_LEVEL = env.str("LOG_LEVEL", default="INFO")
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "filters": {"request_ids": {"()": "concert.api.logging.RequestIdFilter"}},
+    "formatters": {"json": {"()": "concert.api.logging.JsonFormatter"}},
+    "handlers": {
+        "stdout": {
+            "class": "logging.StreamHandler",
+            "stream": "ext://sys.stdout",
+            "formatter": "json",
+            "filters": ["request_ids"],
+        }
+    },
+    "root": {"handlers": ["stdout"], "level": LOG_LEVEL},
+    "loggers": {
+        # 5xx with their traceback; 4xx are answered to the client and need no log line.
+        "django.request": {"level": "ERROR"},
+        "django.server": {"level": "WARNING"},
+    },
+}
+
+# Management commands the Lambda runs on a direct invocation {"manage": [...]}.
+LAMBDA_MANAGE_COMMANDS = frozenset(
+    {
+        "migrate",
+        "showmigrations",
+        "check",
+        "createsuperuser",
+        "clearsessions",
+        "usage_flush",
+        "seed_demo",
+    }
+)
