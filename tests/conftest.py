@@ -46,6 +46,16 @@ def pytest_collection_modifyitems(config, items):
             item.add_marker(skip_redis)
 
 
+@pytest.fixture(scope="session")
+def django_db_modify_db_settings(django_db_modify_db_settings_parallel_suffix):
+    """TEST_DB_SUFFIX lets several suite runs share one MariaDB server side by side."""
+    suffix = os.environ.get("TEST_DB_SUFFIX")
+    if suffix:
+        from pytest_django.fixtures import _set_suffix_to_test_databases
+
+        _set_suffix_to_test_databases(suffix)
+
+
 @pytest.fixture(autouse=True)
 def _isolated_state(settings, tmp_path):
     """Each test gets its own pictures/files folders and an empty cache."""
