@@ -21,6 +21,9 @@ CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 CORS_ALLOWED_ORIGINS = env.list("CORS_ALLOWED_ORIGINS", default=[])
 CORS_URLS_REGEX = r"^/(api|media)/.*$"
 CORS_EXPOSE_HEADERS = ["ETag", "Retry-After", "X-Request-Id"]
+CORS_ALLOW_HEADERS = [
+    "accept", "authorization", "content-type", "if-none-match", "idempotency-key", "x-api-key",
+]
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -45,6 +48,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "concert.api.middleware.RequestContextMiddleware",
+    "concert.api.middleware.ApiSecurityHeadersMiddleware",
+    "concert.api.middleware.RequestBodyLimitMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "corsheaders.middleware.CorsMiddleware",
@@ -130,6 +135,8 @@ FILES_BUCKET = env.str("FILES_BUCKET", default="")
 FILES_ROOT = Path(env.str("FILES_ROOT", default=str(BASE_DIR / "var" / "files")))
 # Endpoint written into presigned URLs when clients reach S3 by another name (compose).
 FILES_PUBLIC_ENDPOINT_URL = env.str("FILES_PUBLIC_ENDPOINT_URL", default="")
+# Largest user file in bytes: 5 GB, the most one S3 POST upload can carry.
+FILES_MAX_BYTES = env.int("FILES_MAX_BYTES", default=5 * 1024**3)
 
 # Identity: Cognito JWTs. Behind API Gateway the authorizer has verified them already.
 AUTH_TRUST_API_GATEWAY = env.bool("AUTH_TRUST_API_GATEWAY", default=False)

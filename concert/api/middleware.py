@@ -43,3 +43,41 @@ class JsonErrorMiddleware:
             if header in response:
                 rewritten[header] = response[header]
         return rewritten
+
+
+class RequestBodyLimitMiddleware:
+    """Refuses a body larger than DATA_UPLOAD_MAX_MEMORY_SIZE before anything reads it.
+
+    Django enforces the limit only on request.body/POST; DRF's parsers read the stream.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        from django.conf import settings
+
+        try:
+            length = int(request.META.get("CONTENT_LENGTH") or 0)
+        except ValueError:
+            return error_response(400, "bad_request", "Content-Length is not a number.")
+        if length > settings.DATA_UPLOAD_MAX_MEMORY_SIZE:
+            return error_response(
+                413, "payload_too_large",
+                f"The request body is larger than {settings.DATA_UPLOAD_MAX_MEMORY_SIZE} bytes.",
+            )
+        return self.get_response(request)
+
+
+class ApiSecurityHeadersMiddleware:
+    """JSON answers can't be framed or run as a page; they say so to the browser."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        if response.get("Content-Type", "").startswith("application/json"):
+            response.setdefault("Content-Security-Policy", "default-src 'none'; "
+                                "frame-ancestors 'none'")
+        return response

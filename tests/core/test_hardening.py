@@ -1,0 +1,56 @@
+"""Request body limits, security headers and CORS limited to configured origins."""
+
+from __future__ import annotations
+
+import pytest
+from django.test import Client
+
+pytestmark = pytest.mark.django_db
+
+
+def test_body_over_the_limit_is_413_before_it_is_read(settings):
+    settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 1024
+    response = Client().generic("POST", "/api/v1/events", b"x" * 2048,
+                                content_type="application/json")
+    assert response.status_code == 413
+    assert response.json() == {"error": {
+        "code": "payload_too_large",
+        "message": "The request body is larger than 1024 bytes.",
+        "details": {},
+    }}
+
+
+def test_malformed_content_length_is_400():
+    response = Client().generic("POST", "/health/live", b"", CONTENT_LENGTH="lots")
+    assert response.status_code == 400
+    assert response.json()["error"]["code"] == "bad_request"
+
+
+def test_json_responses_carry_security_headers():
+    response = Client().get("/health/live")
+    assert response["Content-Security-Policy"] == "default-src 'none'; frame-ancestors 'none'"
+    assert response["X-Content-Type-Options"] == "nosniff"
+    assert response["X-Frame-Options"] == "DENY"
+    assert response["Referrer-Policy"] == "same-origin"
+    assert response["X-Request-Id"]
+
+
+def test_client_supplied_request_id_is_not_trusted():
+    response = Client().get("/health/live", HTTP_X_REQUEST_ID="attacker-chosen")
+    assert response["X-Request-Id"] != "attacker-chosen"
+
+
+def test_cors_allows_only_configured_origins(settings):
+    settings.CORS_ALLOWED_ORIGINS = ["https://app.example.com"]
+    preflight = {"HTTP_ACCESS_CONTROL_REQUEST_METHOD": "POST",
+                 "HTTP_ACCESS_CONTROL_REQUEST_HEADERS": "authorization,idempotency-key"}
+
+    allowed = Client().options("/api/v1/events", HTTP_ORIGIN="https://app.example.com",
+                               **preflight)
+    assert allowed["Access-Control-Allow-Origin"] == "https://app.example.com"
+    assert {"authorization", "idempotency-key", "x-api-key"} <= set(
+        allowed["Access-Control-Allow-Headers"].split(", "))
+
+    refused = Client().options("/api/v1/events", HTTP_ORIGIN="https://evil.example",
+                               **preflight)
+    assert "Access-Control-Allow-Origin" not in refused
