@@ -4,6 +4,7 @@ from django.contrib import admin
 from django.urls import include, path
 
 from apps.core import apis as core_apis
+from apps.core import media as core_media
 from concert.api.lazy import lazy_view
 
 api_v1 = [
@@ -24,6 +25,7 @@ urlpatterns = [
     path("api/docs/", lazy_view("drf_spectacular.views.SpectacularSwaggerView",
                                 url_name="schema"), name="docs"),
     path("admin/", admin.site.urls),
+    path("media/<path:name>", core_media.picture, name="picture"),
 ]
 
 handler400 = "concert.api.errors.bad_request"

@@ -1,0 +1,166 @@
+"""Pictures (avatars, event pictures): validated, stripped of metadata, stored on PICTURES_ROOT."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import io
+import re
+import warnings
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+
+from django.conf import settings
+from django.core.files.base import ContentFile
+from django.core.files.storage import FileSystemStorage
+from rest_framework import status
+
+from apps.core.errors import ApplicationError
+
+# Pillow format → (content type, file extension). Anything else is refused.
+FORMATS = {
+    "JPEG": ("image/jpeg", "jpg"),
+    "PNG": ("image/png", "png"),
+    "WEBP": ("image/webp", "webp"),
+}
+CONTENT_TYPES = {ext: content_type for content_type, ext in FORMATS.values()}
+THUMBNAIL_SIZE = (320, 320)
+QUALITY = 85
+PREFIX_PATTERN = re.compile(r"[a-z0-9][a-z0-9_-]*(/[a-z0-9][a-z0-9_-]*)*")
+
+
+class PictureInvalid(ApplicationError):
+    status_code, code = status.HTTP_400_BAD_REQUEST, "invalid_picture"
+    default_message = "The file is not a picture we accept."
+
+
+@dataclass(frozen=True)
+class StoredPicture:
+    name: str
+    thumbnail_name: str
+    width: int
+    height: int
+    content_type: str
+
+
+def picture_storage() -> FileSystemStorage:
+    # Made per call: PICTURES_ROOT is read when used (the EFS mount in AWS, tmp in tests).
+    return FileSystemStorage(location=settings.PICTURES_ROOT, base_url=settings.PICTURES_URL)
+
+
+def picture_store(*, upload: Any, prefix: str) -> StoredPicture:
+    """Validate an uploaded picture, re-encode it without metadata, store it and a thumbnail.
+
+    `upload` is a file-like object (an UploadedFile). `prefix` is a folder below
+    PICTURES_ROOT owned by one owner, e.g. `avatars/42` or `events/7`: names are derived
+    from the content, so the same picture stored twice under one prefix is one file.
+    On any failure nothing is left on disk.
+    """
+    if not PREFIX_PATTERN.fullmatch(prefix):
+        raise ValueError(f"invalid picture prefix {prefix!r}")
+    data = _read_limited(upload, settings.PICTURE_MAX_BYTES)
+    image, fmt = _decode(data)
+    content_type, ext = FORMATS[fmt]
+    body = _encode(image, fmt)
+    thumbnail = image.copy()
+    thumbnail.thumbnail(THUMBNAIL_SIZE)
+    thumbnail_body = _encode(thumbnail, fmt)
+
+    name = f"{prefix}/{_digest(body)}.{ext}"
+    thumbnail_name = f"{prefix}/{_digest(thumbnail_body)}.thumb.{ext}"
+    _write_all(picture_storage(), {name: body, thumbnail_name: thumbnail_body})
+    return StoredPicture(
+        name=name,
+        thumbnail_name=thumbnail_name,
+        width=image.width,
+        height=image.height,
+        content_type=content_type,
+    )
+
+
+def picture_delete(*, names: Iterable[str]) -> None:
+    """Remove stored pictures; names already gone (or empty) are fine."""
+    storage = picture_storage()
+    for name in names:
+        if name:
+            storage.delete(name)
+
+
+def picture_url(name: str) -> str:
+    return f"{settings.PICTURES_URL}{name}"
+
+
+def _read_limited(upload: Any, max_bytes: int) -> bytes:
+    limit_mb = f"{max_bytes / (1024 * 1024):.1f}".rstrip("0").rstrip(".")
+    too_large = PictureInvalid(f"The picture is larger than {limit_mb} MB.")
+    size = getattr(upload, "size", None)
+    if size is not None and size > max_bytes:
+        raise too_large
+    if hasattr(upload, "seek"):
+        upload.seek(0)
+    data = upload.read(max_bytes + 1)
+    if len(data) > max_bytes:
+        raise too_large
+    if not data:
+        raise PictureInvalid("The picture is empty.")
+    return data
+
+
+def _decode(data: bytes):
+    from PIL import Image, ImageOps
+
+    max_pixels = settings.PICTURE_MAX_PIXELS
+    # Pillow refuses bombs at twice this and warns above it; the warning is made an error.
+    Image.MAX_IMAGE_PIXELS = max_pixels
+    too_many_pixels = PictureInvalid(f"The picture has more than {max_pixels} pixels.")
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            image = Image.open(io.BytesIO(data), formats=list(FORMATS))
+            # The header gives the size: checked before any pixel is decoded.
+            if image.width * image.height > max_pixels:
+                raise too_many_pixels
+            fmt = image.format
+            image.load()
+            image = ImageOps.exif_transpose(image)
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning):
+        raise too_many_pixels from None
+    except PictureInvalid:
+        raise
+    except Exception:
+        # Pillow raises many types for corrupt input (OSError, SyntaxError, ValueError...).
+        raise PictureInvalid("The file is not a JPEG, PNG or WebP picture.") from None
+    has_alpha = image.mode in ("RGBA", "LA", "PA") or "transparency" in image.info
+    return image.convert("RGBA" if has_alpha and fmt != "JPEG" else "RGB"), fmt
+
+
+def _encode(image, fmt: str) -> bytes:
+    out = io.BytesIO()
+    # A fresh save carries no EXIF, XMP, ICC or text chunks: only pixels leave this module.
+    options = {"quality": QUALITY} if fmt in ("JPEG", "WEBP") else {}
+    image.save(out, format=fmt, **options)
+    return out.getvalue()
+
+
+def _digest(body: bytes) -> str:
+    # Keyed so that holding a picture does not reveal where it is stored.
+    key = settings.SECRET_KEY.encode()
+    return hmac.new(key, body, hashlib.sha256).hexdigest()[:32]
+
+
+def _write_all(storage: FileSystemStorage, files: dict[str, bytes]) -> None:
+    created: list[str] = []
+    try:
+        for name, body in files.items():
+            if storage.exists(name):
+                continue
+            saved = storage.save(name, ContentFile(body))
+            if saved != name:
+                # Another request stored the same content meanwhile: keep theirs.
+                storage.delete(saved)
+            else:
+                created.append(saved)
+    except BaseException:
+        picture_delete(names=created)
+        raise
