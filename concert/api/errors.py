@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import RequestDataTooBig
+from django.db import OperationalError
 from django.http import Http404, JsonResponse
 from rest_framework import exceptions, status
 from rest_framework.views import exception_handler as drf_exception_handler
 
 from apps.core.errors import ApplicationError
+
+logger = logging.getLogger(__name__)
 
 CODES_BY_STATUS = {
     400: ("bad_request", "The request is malformed."),
@@ -47,6 +51,12 @@ def exception_handler(exc: Exception, context: dict[str, Any]):
     """DRF's EXCEPTION_HANDLER: domain errors and DRF errors share the envelope."""
     if isinstance(exc, ApplicationError):
         return error_response(exc.status_code, exc.code, exc.message, exc.details)
+    if isinstance(exc, OperationalError):
+        logger.warning("database unavailable: %s", exc)
+        response = error_response(status.HTTP_503_SERVICE_UNAVAILABLE, "unavailable",
+                                  "The database is unavailable. Try again shortly.")
+        response["Retry-After"] = "5"
+        return response
     if isinstance(exc, Http404):
         exc = exceptions.NotFound()
     elif isinstance(exc, DjangoPermissionDenied):

@@ -52,7 +52,17 @@ def broken(request):
     raise RuntimeError("secret internals")
 
 
+@api_view(["GET"])
+@authentication_classes([])
+@permission_classes([AllowAny])
+def db_down(request):
+    from django.db.utils import OperationalError
+
+    raise OperationalError(2003, "Can't connect to MySQL server")
+
+
 urlpatterns = [
+    path("db-down/", db_down),
     path("echo/", echo),
     path("png/", png),
     path("widgets/", widgets),

@@ -13,7 +13,11 @@ ACCESS_DENIED = 1045
 class DatabaseWrapper(base.DatabaseWrapper):
     def get_connection_params(self):
         params = super().get_connection_params()
-        secret = aws.secret_json(self.settings_dict["SECRET_ARN"])
+        try:
+            secret = aws.secret_json(self.settings_dict["SECRET_ARN"])
+        except Exception as exc:
+            # Surfaces as django.db.utils.OperationalError: the API answers 503, not 500.
+            raise OperationalError(2003, f"database credentials unavailable: {exc}") from exc
         params["user"] = secret["username"]
         params["password"] = secret["password"]
         return params
