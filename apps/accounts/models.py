@@ -14,11 +14,19 @@ class User(AbstractUser):
     role = models.CharField(max_length=16, choices=Role.choices, default=Role.FAN)
     display_name = models.CharField(max_length=80, blank=True)
     bio = models.TextField(max_length=2000, blank=True)
+    # Names of the stored avatar and its thumbnail below PICTURES_ROOT (apps.core.pictures).
+    avatar = models.CharField(max_length=255, blank=True, editable=False)
+    avatar_thumbnail = models.CharField(max_length=255, blank=True, editable=False)
 
     class Meta:
         constraints = [
             models.CheckConstraint(
                 condition=models.Q(role__in=Role.values), name="accounts_user_role_valid"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(avatar="", avatar_thumbnail="")
+                | (~models.Q(avatar="") & ~models.Q(avatar_thumbnail="")),
+                name="accounts_user_avatar_with_thumbnail",
             ),
         ]
 

@@ -25,6 +25,20 @@ def role_from_groups(groups: Iterable[str]) -> Role:
     return max(roles, key=RANK.__getitem__, default=Role.FAN)
 
 
+def groups_from_claim(value: object) -> list[str]:
+    """The `cognito:groups` claim as a list of names.
+
+    Verified tokens carry a JSON list; API Gateway's HTTP API flattens it to a string
+    such as `"[organizer staff]"` before it reaches the request context.
+    """
+    if value is None:
+        return []
+    if isinstance(value, list | tuple):
+        return [str(group) for group in value]
+    text = str(value).strip().removeprefix("[").removesuffix("]")
+    return [name.strip('"') for name in text.replace(",", " ").split() if name.strip('"')]
+
+
 def has_role(user, role: Role) -> bool:
     """True when the user's role is at least `role`."""
     if not getattr(user, "is_authenticated", False):

@@ -1,0 +1,74 @@
+"""Profile endpoints: /me and its avatar, and the dev issuer's JWKS."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.http import Http404, JsonResponse
+from django.views.decorators.http import require_GET
+from drf_spectacular.utils import extend_schema
+from rest_framework import parsers, status
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from apps.accounts.serializers import AvatarUploadSerializer, MeSerializer, ProfileUpdateSerializer
+from apps.accounts.services import user_avatar_delete, user_avatar_set, user_profile_update
+from concert.api.schema import error_responses
+
+
+class MeApi(APIView):
+    @extend_schema(
+        operation_id="me_retrieve",
+        responses={200: MeSerializer, **error_responses(401, 403)},
+    )
+    def get(self, request):
+        return Response(MeSerializer(request.user).data)
+
+    @extend_schema(
+        operation_id="me_update",
+        request=ProfileUpdateSerializer,
+        responses={200: MeSerializer, **error_responses(400, 401, 403)},
+    )
+    def patch(self, request):
+        serializer = ProfileUpdateSerializer(data=request.data, partial=True)
+        serializer.is_valid(raise_exception=True)
+        user = user_profile_update(user=request.user, data=serializer.validated_data)
+        return Response(MeSerializer(user).data)
+
+
+class MeAvatarApi(APIView):
+    parser_classes = [parsers.MultiPartParser]
+
+    @extend_schema(
+        operation_id="me_avatar_update",
+        request={"multipart/form-data": AvatarUploadSerializer},
+        responses={
+            200: MeSerializer,
+            **error_responses(400, 401, 403, 413, 415, descriptions={
+                400: "Not a JPEG, PNG or WebP picture, too large, or too many pixels "
+                     "(code invalid_picture).",
+            }),
+        },
+    )
+    def put(self, request):
+        serializer = AvatarUploadSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        user = user_avatar_set(user=request.user, upload=serializer.validated_data["file"])
+        return Response(MeSerializer(user).data)
+
+    @extend_schema(
+        operation_id="me_avatar_destroy",
+        responses={204: None, **error_responses(401, 403)},
+    )
+    def delete(self, request):
+        user_avatar_delete(user=request.user)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+@require_GET
+def dev_jwks(request):
+    """Public keys of the local dev issuer; this route does not exist in production mode."""
+    if not settings.JWT_DEV_ISSUER:
+        raise Http404
+    from apps.accounts.dev_issuer import dev_jwks as keys
+
+    return JsonResponse(keys())

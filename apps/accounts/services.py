@@ -1,0 +1,103 @@
+"""Writes on users: the account from verified token claims, the profile and the avatar.
+
+Roles follow the user's Cognito groups on every request; the Django admin is reached
+with Django's own login only (createsuperuser, or is_staff given by a superuser): no
+Cognito group grants it, so a leaked API token never opens the admin.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from django.contrib.auth.hashers import make_password
+from django.db import transaction
+
+from apps.accounts.models import User
+from apps.accounts.roles import groups_from_claim, role_from_groups
+from apps.core.errors import ApplicationError
+from apps.core.pictures import picture_delete, picture_store
+
+PROFILE_FIELDS = ("display_name", "bio")
+SUB_MAX_LENGTH = User._meta.get_field("cognito_sub").max_length
+
+
+class InvalidClaims(ApplicationError):
+    status_code, code = 401, "not_authenticated"
+    default_message = "The token carries no usable subject."
+
+
+def user_from_claims(*, claims: Mapping[str, Any]) -> User:
+    """The user a verified token speaks for, made on their first request.
+
+    Only role and email follow the claims, and only changed values are written, so a
+    returning user costs one indexed read.
+    """
+    sub = claims.get("sub")
+    if not isinstance(sub, str) or not 0 < len(sub) <= SUB_MAX_LENGTH:
+        raise InvalidClaims
+    role = role_from_groups(groups_from_claim(claims.get("cognito:groups")))
+    email = claims.get("email") if isinstance(claims.get("email"), str) else ""
+    # get_or_create retries the read after an IntegrityError on the unique cognito_sub,
+    # so two first requests at once end in one user.
+    user, created = User.objects.get_or_create(
+        cognito_sub=sub,
+        defaults={"username": sub, "email": email, "role": role, "password": make_password(None)},
+    )
+    if created:
+        return user
+    changes: dict[str, Any] = {}
+    if user.role != role:
+        changes["role"] = role
+    if email and user.email != email:
+        changes["email"] = email
+    if changes:
+        User.objects.filter(pk=user.pk).update(**changes)
+        for field, value in changes.items():
+            setattr(user, field, value)
+    return user
+
+
+def user_profile_update(*, user: User, data: Mapping[str, Any]) -> User:
+    fields = [field for field in PROFILE_FIELDS if field in data]
+    for field in fields:
+        setattr(user, field, data[field])
+    if fields:
+        user.save(update_fields=fields)
+    return user
+
+
+def user_avatar_set(*, user: User, upload: Any) -> User:
+    """Store a new avatar; the previous one is removed once the new one is saved."""
+    stored = picture_store(upload=upload, prefix=f"avatars/{user.pk}")
+    new = {stored.name, stored.thumbnail_name}
+    try:
+        old = _swap_avatar(user, stored.name, stored.thumbnail_name)
+    except BaseException:
+        picture_delete(names=new - _avatar_names(user))
+        raise
+    picture_delete(names=old - new)
+    return user
+
+
+def user_avatar_delete(*, user: User) -> User:
+    old = _swap_avatar(user, "", "")
+    picture_delete(names=old)
+    return user
+
+
+def _swap_avatar(user: User, name: str, thumbnail: str) -> set[str]:
+    """Write the avatar names and answer the ones they replace."""
+    with transaction.atomic():
+        # The row lock orders concurrent swaps: each one removes what the previous wrote.
+        current = User.objects.select_for_update().only("avatar", "avatar_thumbnail").get(
+            pk=user.pk
+        )
+        old = _avatar_names(current)
+        User.objects.filter(pk=user.pk).update(avatar=name, avatar_thumbnail=thumbnail)
+    user.avatar, user.avatar_thumbnail = name, thumbnail
+    return old
+
+
+def _avatar_names(user: User) -> set[str]:
+    return {name for name in (user.avatar, user.avatar_thumbnail) if name}

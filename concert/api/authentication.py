@@ -1,0 +1,74 @@
+"""Who is calling: Cognito identity from API Gateway's authorizer, or a bearer JWT we verify.
+
+Exactly one of the two is active. Behind API Gateway (AUTH_TRUST_API_GATEWAY) the
+authorizer has verified the token and its claims arrive in the request context apig-wsgi
+puts in the WSGI environ, out of any client's reach; the service fetches no JWKS there.
+Elsewhere (local, docker compose) the service verifies the bearer token itself.
+`Authorization: Bearer` values that are not JWTs are left to the classes after these.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+from rest_framework import authentication, exceptions
+
+from apps.accounts.services import InvalidClaims, user_from_claims
+
+
+class CognitoAuthentication(authentication.BaseAuthentication):
+    """Shared by both paths: the user from claims, and the 401 challenge."""
+
+    def authenticate_header(self, request) -> str:
+        if _bearer_token(request) is not None:
+            return 'Bearer realm="concert", error="invalid_token"'
+        return 'Bearer realm="concert"'
+
+    def user_for(self, claims: dict[str, Any]):
+        try:
+            user = user_from_claims(claims=claims)
+        except InvalidClaims as exc:
+            raise exceptions.AuthenticationFailed(exc.message) from None
+        if not user.is_active:
+            raise exceptions.AuthenticationFailed("This account is disabled.")
+        return user, claims
+
+
+class ApiGatewayAuthentication(CognitoAuthentication):
+    """The claims API Gateway's JWT authorizer verified (HTTP API, payload 2.0)."""
+
+    def authenticate(self, request):
+        if not settings.AUTH_TRUST_API_GATEWAY:
+            return None
+        context = request.META.get("apig_wsgi.request_context") or {}
+        claims = ((context.get("authorizer") or {}).get("jwt") or {}).get("claims")
+        if not claims:
+            return None
+        return self.user_for(dict(claims))
+
+
+class BearerJWTAuthentication(CognitoAuthentication):
+    """A Cognito (or dev issuer) RS256 JWT in `Authorization: Bearer`, verified here."""
+
+    def authenticate(self, request):
+        if settings.AUTH_TRUST_API_GATEWAY:
+            return None
+        token = _bearer_token(request)
+        if token is None or token.count(".") != 2:
+            return None
+        # PyJWT and cryptography load only where tokens are verified, not behind API Gateway.
+        from apps.accounts.tokens import InvalidToken, token_claims
+
+        try:
+            claims = token_claims(token)
+        except InvalidToken as exc:
+            raise exceptions.AuthenticationFailed(str(exc)) from None
+        return self.user_for(claims)
+
+
+def _bearer_token(request) -> str | None:
+    scheme, _, token = request.META.get("HTTP_AUTHORIZATION", "").partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        return None
+    return token.strip()
