@@ -216,6 +216,10 @@ LOGGING = {
     },
 }
 
+# How long an order's Idempotency-Key replays the first order (seconds); older keys are
+# ignored and purged by `manage.py idempotency_keys_purge`.
+IDEMPOTENCY_KEY_TTL = 24 * 60 * 60
+
 # Management commands the Lambda runs on a direct invocation {"manage": [...]}.
 LAMBDA_MANAGE_COMMANDS = frozenset(
     {
@@ -225,6 +229,7 @@ LAMBDA_MANAGE_COMMANDS = frozenset(
         "createsuperuser",
         "clearsessions",
         "usage_flush",
+        "idempotency_keys_purge",
         "seed_demo",
     }
 )

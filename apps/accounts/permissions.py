@@ -24,6 +24,11 @@ def owns(user, obj, owner_field: str = "owner") -> bool:
     return getattr(obj, f"{owner_field}_id", None) == getattr(user, "pk", object())
 
 
+def manages_event(user, event) -> bool:
+    """The event's organizer or staff: ticket types, sales and check-in of the event."""
+    return is_staff(user) or owns(user, event, "organizer")
+
+
 def key_scopes(request) -> set[str] | None:
     """The scopes of the license key the request came with, None for a user session/JWT."""
     scopes = getattr(request.auth, "scopes", None)

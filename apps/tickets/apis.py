@@ -1,0 +1,225 @@
+"""Ticketing endpoints: ticket types, orders, a buyer's tickets, sales and check-in."""
+
+from __future__ import annotations
+
+import re
+
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from rest_framework import status
+from rest_framework.exceptions import ValidationError
+from rest_framework.permissions import IsAuthenticated
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from apps.accounts.permissions import LicenseScope, is_staff
+from apps.tickets import selectors, services
+from apps.tickets.serializers import (
+    CheckInResultSerializer,
+    CheckInSerializer,
+    EventSalesSerializer,
+    OrderCreateSerializer,
+    OrderSerializer,
+    TicketSerializer,
+    TicketTypeSerializer,
+    TicketTypeWriteSerializer,
+)
+from concert.api.pagination import PageNumberPagination
+from concert.api.schema import error_responses
+
+IDEMPOTENCY_KEY = re.compile(r"^[\x21-\x7e]{1,255}$")
+
+IDEMPOTENCY_HEADER = OpenApiParameter(
+    "Idempotency-Key", str, OpenApiParameter.HEADER, required=False,
+    description=(
+        "Optional; 1-255 visible ASCII characters, unique per order attempt. A retry with "
+        "the same key and body within 24 hours returns the first order (201, same body) "
+        "instead of ordering again; the same key with another body is refused (422 "
+        "idempotency_key_reused). Refused attempts (sold out, say) keep no key."
+    ),
+)
+
+
+class TicketsApi(APIView):
+    permission_classes = [IsAuthenticated, LicenseScope]
+    license_scope = "tickets"
+    pagination_class = PageNumberPagination
+
+    def paginated(self, queryset, serializer_class):
+        paginator = self.pagination_class()
+        page = paginator.paginate_queryset(queryset, self.request, view=self)
+        return paginator.get_paginated_response(serializer_class(page, many=True).data)
+
+
+class TicketTypeListApi(TicketsApi):
+    @extend_schema(
+        operation_id="ticket_types_list",
+        responses={200: TicketTypeSerializer(many=True), **error_responses(401, 403, 404)},
+    )
+    def get(self, request, event_id: int):
+        event = selectors.event_for_tickets(event_id=event_id, user=request.user)
+        return self.paginated(selectors.ticket_type_list(event=event), TicketTypeSerializer)
+
+    @extend_schema(
+        operation_id="ticket_types_create",
+        request=TicketTypeWriteSerializer,
+        responses={201: TicketTypeSerializer, **error_responses(400, 401, 403, 404, 409)},
+    )
+    def post(self, request, event_id: int):
+        event = selectors.event_for_tickets(event_id=event_id, user=request.user, manage=True)
+        serializer = TicketTypeWriteSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        ticket_type = services.ticket_type_create(event=event, **serializer.validated_data)
+        return Response(TicketTypeSerializer(ticket_type).data, status=status.HTTP_201_CREATED)
+
+
+class TicketTypeDetailApi(TicketsApi):
+    def _get(self, request, event_id: int, ticket_type_id: int, *, manage: bool):
+        event = selectors.event_for_tickets(event_id=event_id, user=request.user, manage=manage)
+        return selectors.ticket_type_get(event=event, ticket_type_id=ticket_type_id)
+
+    @extend_schema(
+        operation_id="ticket_types_retrieve",
+        responses={200: TicketTypeSerializer, **error_responses(401, 403, 404)},
+    )
+    def get(self, request, event_id: int, ticket_type_id: int):
+        ticket_type = self._get(request, event_id, ticket_type_id, manage=False)
+        return Response(TicketTypeSerializer(ticket_type).data)
+
+    @extend_schema(
+        operation_id="ticket_types_update",
+        request=TicketTypeWriteSerializer(partial=True),
+        responses={200: TicketTypeSerializer, **error_responses(400, 401, 403, 404, 409)},
+        description="Price and currency are locked once a ticket is sold (409 price_locked); "
+                    "capacity cannot go below sold (409 capacity_below_sold).",
+    )
+    def patch(self, request, event_id: int, ticket_type_id: int):
+        ticket_type = self._get(request, event_id, ticket_type_id, manage=True)
+        serializer = TicketTypeWriteSerializer(data=request.data, partial=True)
+        serializer.is_valid(raise_exception=True)
+        ticket_type = services.ticket_type_update(
+            ticket_type=ticket_type, data=serializer.validated_data
+        )
+        return Response(TicketTypeSerializer(ticket_type).data)
+
+    @extend_schema(
+        operation_id="ticket_types_destroy",
+        responses={204: None, **error_responses(401, 403, 404, 409)},
+    )
+    def delete(self, request, event_id: int, ticket_type_id: int):
+        ticket_type = self._get(request, event_id, ticket_type_id, manage=True)
+        services.ticket_type_delete(ticket_type=ticket_type)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class EventSalesApi(TicketsApi):
+    @extend_schema(
+        operation_id="events_sales",
+        responses={200: EventSalesSerializer, **error_responses(401, 403, 404)},
+    )
+    def get(self, request, event_id: int):
+        event = selectors.event_for_tickets(event_id=event_id, user=request.user, manage=True)
+        return Response(EventSalesSerializer(selectors.event_sales(event=event)).data)
+
+
+class EventCheckInApi(TicketsApi):
+    @extend_schema(
+        operation_id="events_check_in",
+        request=CheckInSerializer,
+        responses={
+            200: CheckInResultSerializer,
+            **error_responses(400, 401, 403, 404, 409, descriptions={
+                404: "Unknown code, or a ticket of another event (ticket_not_found).",
+                409: "already_checked_in (details.checked_in_at: the first scan) or "
+                     "ticket_void (its order was cancelled).",
+            }),
+        },
+    )
+    def post(self, request, event_id: int):
+        event = selectors.event_for_tickets(event_id=event_id, user=request.user, manage=True)
+        serializer = CheckInSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        ticket = services.ticket_check_in(
+            event=event, code=serializer.validated_data["code"], actor=request.user
+        )
+        return Response(CheckInResultSerializer(ticket).data)
+
+
+class OrderListApi(TicketsApi):
+    @extend_schema(
+        operation_id="orders_list",
+        responses={200: OrderSerializer(many=True), **error_responses(401, 403)},
+    )
+    def get(self, request):
+        return self.paginated(selectors.order_list(buyer=request.user), OrderSerializer)
+
+    @extend_schema(
+        operation_id="orders_create",
+        request=OrderCreateSerializer,
+        parameters=[IDEMPOTENCY_HEADER],
+        responses={
+            201: OrderSerializer,
+            **error_responses(400, 401, 403, 404, 409, 422, 503, descriptions={
+                400: "Invalid fields, order_limit_exceeded, ticket_type_mismatch.",
+                409: "sold_out (details: ticket_type, requested, available), sales_closed, "
+                     "event_not_on_sale, price_changed.",
+                422: "idempotency_key_reused.",
+            }),
+        },
+    )
+    def post(self, request):
+        key = request.headers.get("Idempotency-Key")
+        if key is not None and not IDEMPOTENCY_KEY.match(key):
+            raise ValidationError(
+                {"Idempotency-Key": ["Use 1 to 255 visible ASCII characters."]}
+            )
+        serializer = OrderCreateSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        order, _ = services.order_create(
+            buyer=request.user,
+            event_id=data["event"],
+            lines=[services.OrderLine(i["ticket_type"], i["quantity"]) for i in data["items"]],
+            idempotency_key=key,
+        )
+        order = selectors.order_get(order_id=order.pk, user=request.user)
+        return Response(OrderSerializer(order).data, status=status.HTTP_201_CREATED)
+
+
+class OrderDetailApi(TicketsApi):
+    @extend_schema(
+        operation_id="orders_retrieve",
+        responses={200: OrderSerializer, **error_responses(401, 403, 404)},
+    )
+    def get(self, request, order_id: int):
+        order = selectors.order_get(order_id=order_id, user=request.user)
+        return Response(OrderSerializer(order).data)
+
+
+class OrderCancelApi(TicketsApi):
+    @extend_schema(
+        operation_id="orders_cancel",
+        request=None,
+        responses={
+            200: OrderSerializer,
+            **error_responses(401, 403, 404, 409, descriptions={
+                409: "already_cancelled, or cancellation_closed (the event has started).",
+            }),
+        },
+    )
+    def post(self, request, order_id: int):
+        order = selectors.order_get(order_id=order_id, user=request.user)
+        services.order_cancel(order=order, actor=request.user, as_operator=is_staff(request.user))
+        order = selectors.order_get(order_id=order_id, user=request.user)
+        return Response(OrderSerializer(order).data)
+
+
+class TicketListApi(TicketsApi):
+    @extend_schema(
+        operation_id="tickets_list",
+        responses={
+            200: OpenApiResponse(TicketSerializer(many=True), description="The buyer's tickets."),
+            **error_responses(401, 403),
+        },
+    )
+    def get(self, request):
+        return self.paginated(selectors.ticket_list(buyer=request.user), TicketSerializer)

@@ -1,0 +1,1 @@
+"""Ticketing maintenance commands."""

@@ -1,0 +1,91 @@
+"""Ticketing reads: ticket types of an event, a buyer's orders and tickets, sales figures."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+from django.db.models import DecimalField, F, Prefetch, Q, QuerySet, Sum, Value
+from django.db.models.functions import Coalesce
+
+from apps.accounts.permissions import is_staff, manages_event
+from apps.core.errors import NotFound, PermissionDenied
+from apps.events.models import Event
+from apps.events.selectors import event_visible
+from apps.tickets.models import Order, OrderItem, OrderStatus, Ticket, TicketType
+
+
+def event_for_tickets(*, event_id: int, user, manage: bool = False) -> Event:
+    """An event `user` may read (others' drafts are missing); with `manage`, one they
+    organize (or any, for staff)."""
+    event = event_visible(user=user).filter(pk=event_id).first()
+    if event is None:
+        raise NotFound("Event not found.")
+    if manage and not manages_event(user, event):
+        raise PermissionDenied("Only the event's organizer or staff may do this.")
+    return event
+
+
+def ticket_type_list(*, event: Event) -> QuerySet[TicketType]:
+    return TicketType.objects.filter(event=event).order_by("price", "id")
+
+
+def ticket_type_get(*, event: Event, ticket_type_id: int) -> TicketType:
+    ticket_type = TicketType.objects.filter(event=event, pk=ticket_type_id).first()
+    if ticket_type is None:
+        raise NotFound("Ticket type not found.")
+    return ticket_type
+
+
+def _with_lines(orders: QuerySet[Order]) -> QuerySet[Order]:
+    return orders.prefetch_related(
+        Prefetch("items", queryset=OrderItem.objects.select_related("ticket_type")),
+        Prefetch("tickets", queryset=Ticket.objects.order_by("id")),
+    )
+
+
+def order_list(*, buyer) -> QuerySet[Order]:
+    """The buyer's own orders, newest first."""
+    return _with_lines(Order.objects.filter(buyer=buyer))
+
+
+def order_get(*, order_id: int, user) -> Order:
+    """The buyer's own order, or any for staff; another buyer's order is reported missing."""
+    orders = Order.objects.all() if is_staff(user) else Order.objects.filter(buyer=user)
+    order = _with_lines(orders).filter(pk=order_id).first()
+    if order is None:
+        raise NotFound("Order not found.")
+    return order
+
+
+def ticket_list(*, buyer) -> QuerySet[Ticket]:
+    return (
+        Ticket.objects.filter(order__buyer=buyer)
+        .select_related("ticket_type__event")
+        .order_by("-id")
+    )
+
+
+def event_sales(*, event: Event) -> dict[str, Any]:
+    """Per ticket type: capacity, sold and revenue of confirmed orders; and the totals."""
+    money = DecimalField(max_digits=14, decimal_places=2)
+    confirmed = Q(items__order__status=OrderStatus.CONFIRMED)
+    rows = list(
+        TicketType.objects.filter(event=event)
+        .annotate(revenue=Coalesce(
+            Sum(F("items__quantity") * F("items__unit_price"), filter=confirmed,
+                output_field=money),
+            Value(Decimal("0.00")), output_field=money,
+        ))
+        .order_by("price", "id")
+    )
+    return {
+        "event": event.pk,
+        "currency": rows[0].currency if rows else None,
+        "ticket_types": rows,
+        "totals": {
+            "capacity": sum(r.capacity for r in rows),
+            "sold": sum(r.sold for r in rows),
+            "revenue": sum((r.revenue for r in rows), Decimal("0.00")),
+        },
+    }

@@ -1,0 +1,141 @@
+"""Ticketing representations (read) and the fields clients may send (write)."""
+
+from __future__ import annotations
+
+from rest_framework import serializers
+
+from apps.events.serializers import AwareDateTimeField
+from apps.tickets.models import Order, OrderItem, Ticket, TicketType
+
+
+class TicketTypeSerializer(serializers.ModelSerializer):
+    available = serializers.IntegerField(read_only=True)
+
+    class Meta:
+        model = TicketType
+        fields = ("id", "event", "name", "description", "price", "currency", "capacity",
+                  "sold", "available", "sales_start", "sales_end", "max_per_order",
+                  "created_at", "updated_at")
+        read_only_fields = fields
+
+
+class TicketTypeWriteSerializer(serializers.Serializer):
+    """Price and currency are refused by the service once tickets are sold."""
+
+    name = serializers.CharField(max_length=100)
+    description = serializers.CharField(max_length=500, required=False, allow_blank=True)
+    price = serializers.DecimalField(max_digits=10, decimal_places=2, min_value=0)
+    currency = serializers.RegexField(
+        r"^[A-Z]{3}$", error_messages={"invalid": "Use an ISO 4217 code such as EUR."}
+    )
+    capacity = serializers.IntegerField(min_value=1, max_value=1_000_000)
+    sales_start = AwareDateTimeField()
+    sales_end = AwareDateTimeField()
+    max_per_order = serializers.IntegerField(min_value=1, max_value=100, required=False)
+
+    def validate(self, attrs):
+        start, end = attrs.get("sales_start"), attrs.get("sales_end")
+        if start and end and end <= start:
+            raise serializers.ValidationError({"sales_end": ["Must be after sales_start."]})
+        return attrs
+
+
+class OrderItemInputSerializer(serializers.Serializer):
+    ticket_type = serializers.IntegerField(min_value=1)
+    quantity = serializers.IntegerField(min_value=1, max_value=100)
+
+
+class OrderCreateSerializer(serializers.Serializer):
+    event = serializers.IntegerField(min_value=1)
+    items = OrderItemInputSerializer(many=True, allow_empty=False, max_length=20)
+
+    def validate_items(self, items):
+        ids = [item["ticket_type"] for item in items]
+        if len(set(ids)) != len(ids):
+            raise serializers.ValidationError("List each ticket type once.")
+        return items
+
+
+class OrderItemSerializer(serializers.ModelSerializer):
+    name = serializers.CharField(source="ticket_type.name", read_only=True)
+
+    class Meta:
+        model = OrderItem
+        fields = ("ticket_type", "name", "quantity", "unit_price")
+        read_only_fields = fields
+
+
+class OrderTicketSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Ticket
+        fields = ("id", "code", "ticket_type", "status", "checked_in_at")
+        read_only_fields = fields
+
+
+class OrderSerializer(serializers.ModelSerializer):
+    items = OrderItemSerializer(many=True, read_only=True)
+    tickets = OrderTicketSerializer(many=True, read_only=True)
+
+    class Meta:
+        model = Order
+        fields = ("id", "event", "status", "total", "currency", "items", "tickets",
+                  "created_at", "cancelled_at")
+        read_only_fields = fields
+
+
+class TicketEventSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    title = serializers.CharField()
+    starts_at = serializers.DateTimeField()
+
+
+class TicketTypeSummarySerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    name = serializers.CharField()
+
+
+class TicketSerializer(serializers.ModelSerializer):
+    ticket_type = TicketTypeSummarySerializer(read_only=True)
+    event = TicketEventSerializer(source="ticket_type.event", read_only=True)
+
+    class Meta:
+        model = Ticket
+        fields = ("id", "code", "status", "order", "event", "ticket_type", "checked_in_at")
+        read_only_fields = fields
+
+
+class CheckInSerializer(serializers.Serializer):
+    code = serializers.CharField(max_length=64, trim_whitespace=True)
+
+
+class CheckInResultSerializer(serializers.ModelSerializer):
+    ticket_type = TicketTypeSummarySerializer(read_only=True)
+
+    class Meta:
+        model = Ticket
+        fields = ("id", "code", "status", "order", "ticket_type", "checked_in_at")
+        read_only_fields = fields
+
+
+class TicketTypeSalesSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    name = serializers.CharField()
+    price = serializers.DecimalField(max_digits=10, decimal_places=2)
+    currency = serializers.CharField()
+    capacity = serializers.IntegerField()
+    sold = serializers.IntegerField()
+    available = serializers.IntegerField()
+    revenue = serializers.DecimalField(max_digits=14, decimal_places=2)
+
+
+class SalesTotalsSerializer(serializers.Serializer):
+    capacity = serializers.IntegerField()
+    sold = serializers.IntegerField()
+    revenue = serializers.DecimalField(max_digits=14, decimal_places=2)
+
+
+class EventSalesSerializer(serializers.Serializer):
+    event = serializers.IntegerField()
+    currency = serializers.CharField(allow_null=True)
+    ticket_types = TicketTypeSalesSerializer(many=True)
+    totals = SalesTotalsSerializer()

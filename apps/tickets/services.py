@@ -1,0 +1,461 @@
+"""Ticketing writes: ticket types, orders that never oversell, cancellations and check-in.
+
+Capacity lives in `TicketType.sold`, which only moves through conditional updates
+(`sold + n <= capacity`) inside the order transaction, taken in ticket-type id order so two
+orders never wait on each other crosswise. The database refuses what slips through anyway
+(check constraint `sold <= capacity`).
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import json
+import random
+import re
+import secrets
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from decimal import Decimal
+from typing import Any, TypeVar
+
+from django.conf import settings
+from django.db import IntegrityError, OperationalError, connection, transaction
+from django.db.models import F, Sum
+from django.db.models.lookups import LessThanOrEqual
+from django.utils import timezone
+
+from apps.core.errors import Conflict, NotFound, ServiceUnavailable
+from apps.events.models import Event, EventStatus
+from apps.tickets import errors
+from apps.tickets.models import (
+    IdempotencyKey,
+    Order,
+    OrderItem,
+    OrderStatus,
+    Ticket,
+    TicketStatus,
+    TicketType,
+)
+
+CURRENCY_CODE = re.compile(r"^[A-Z]{3}$")
+TICKET_CODE_BYTES = 18  # 24 URL-safe characters, 144 random bits
+# MySQL error numbers worth a fresh attempt: lock wait timeout, deadlock.
+RETRYABLE_DB_ERRORS = frozenset({1205, 1213})
+ATTEMPTS = 4
+
+T = TypeVar("T")
+
+
+@dataclass(frozen=True, order=True)
+class OrderLine:
+    ticket_type_id: int
+    quantity: int
+
+
+def _retry_on_lock_conflict(func: Callable[..., T]) -> Callable[..., T]:
+    """Runs a whole transaction again when MySQL picks it as a deadlock victim or a lock
+    wait times out; an outer transaction is doomed by then, so inside one it re-raises."""
+
+    @functools.wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> T:
+        retry = not transaction.get_connection().in_atomic_block
+        for attempt in range(1, ATTEMPTS + 1):
+            try:
+                return func(*args, **kwargs)
+            except OperationalError as exc:
+                if not retry or not exc.args or exc.args[0] not in RETRYABLE_DB_ERRORS:
+                    raise
+                if attempt == ATTEMPTS:
+                    raise ServiceUnavailable("Too many orders at once; try again.") from exc
+                time.sleep(random.uniform(0.005, 0.02) * attempt)  # noqa: S311 (jitter)
+        raise AssertionError("unreachable")
+
+    return wrapper
+
+
+# Ticket types -----------------------------------------------------------------------------
+
+
+def ticket_type_create(
+    *,
+    event: Event,
+    name: str,
+    price: Decimal,
+    currency: str,
+    capacity: int,
+    sales_start: datetime,
+    sales_end: datetime,
+    max_per_order: int = 10,
+    description: str = "",
+) -> TicketType:
+    with transaction.atomic():
+        event = _event_lock_for_change(event.pk)
+        _require_sales_window(event=event, sales_start=sales_start, sales_end=sales_end)
+        _require_event_currency(event=event, currency=currency)
+        if TicketType.objects.filter(event=event, name=name).exists():
+            raise errors.TicketTypeNameTaken(details={"name": name})
+        return TicketType.objects.create(
+            event=event, name=name, description=description, price=price, currency=currency,
+            capacity=capacity, sales_start=sales_start, sales_end=sales_end,
+            max_per_order=max_per_order,
+        )
+
+
+def ticket_type_update(*, ticket_type: TicketType, data: dict[str, Any]) -> TicketType:
+    """Price and currency are locked once a ticket is sold (buyers paid that price);
+    capacity can shrink down to what is sold. Both hold under concurrent orders because the
+    update itself carries the condition."""
+    editable = {"name", "description", "price", "currency", "capacity", "sales_start",
+                "sales_end", "max_per_order"}
+    with transaction.atomic():
+        event = _event_lock_for_change(ticket_type.event_id)
+        current = TicketType.objects.get(pk=ticket_type.pk)
+        changes = {k: v for k, v in data.items() if k in editable and getattr(current, k) != v}
+        if not changes:
+            return current
+        if "sales_start" in changes or "sales_end" in changes:
+            _require_sales_window(
+                event=event,
+                sales_start=changes.get("sales_start", current.sales_start),
+                sales_end=changes.get("sales_end", current.sales_end),
+            )
+        if "currency" in changes:
+            _require_event_currency(event=event, currency=changes["currency"],
+                                    exclude_pk=current.pk)
+        if "name" in changes and TicketType.objects.filter(
+            event=event, name=changes["name"]
+        ).exclude(pk=current.pk).exists():
+            raise errors.TicketTypeNameTaken(details={"name": changes["name"]})
+
+        conditions: dict[str, Any] = {"pk": current.pk}
+        if "price" in changes or "currency" in changes:
+            conditions["sold"] = 0
+        if "capacity" in changes:
+            conditions["sold__lte"] = changes["capacity"]
+        updated = TicketType.objects.filter(**conditions).update(
+            **changes, updated_at=timezone.now()
+        )
+        if not updated:
+            current.refresh_from_db(fields=["sold"])
+            if "sold" in conditions and current.sold:
+                raise errors.PriceLocked(details={"sold": current.sold})
+            raise errors.CapacityBelowSold(details={"sold": current.sold})
+        current.refresh_from_db()
+        return current
+
+
+def ticket_type_delete(*, ticket_type: TicketType) -> None:
+    with transaction.atomic():
+        _event_lock_for_change(ticket_type.event_id)
+        if OrderItem.objects.filter(ticket_type_id=ticket_type.pk).exists():
+            raise errors.TicketTypeInUse()
+        TicketType.objects.filter(pk=ticket_type.pk).delete()
+
+
+def _event_lock_for_change(event_id: int) -> Event:
+    """Locks the event row: ticket-type changes wait for orders in flight (they hold a
+    shared lock on it) and the one-currency and unique-name checks cannot race."""
+    event = Event.objects.select_for_update().filter(pk=event_id).first()
+    if event is None:
+        raise NotFound("Event not found.")
+    if event.status in (EventStatus.CANCELLED, EventStatus.COMPLETED):
+        raise errors.EventClosed(details={"status": event.status})
+    return event
+
+
+def _require_sales_window(*, event: Event, sales_start: datetime, sales_end: datetime) -> None:
+    if sales_end <= sales_start:
+        raise errors.InvalidSalesWindow(
+            details={"sales_end": ["Must be after sales_start."]}
+        )
+    if sales_end > event.ends_at:
+        ends = event.ends_at.isoformat()
+        raise errors.InvalidSalesWindow(
+            details={"sales_end": [f"Must not be after the event ends ({ends})."]}
+        )
+
+
+def _require_event_currency(*, event: Event, currency: str, exclude_pk: int | None = None) -> None:
+    if not CURRENCY_CODE.match(currency):
+        raise errors.CurrencyMismatch("Currency must be an ISO 4217 code such as EUR.",
+                                      details={"currency": currency})
+    others = TicketType.objects.filter(event=event).exclude(currency=currency)
+    if exclude_pk is not None:
+        others = others.exclude(pk=exclude_pk)
+    existing = others.values_list("currency", flat=True).first()
+    if existing is not None:
+        raise errors.CurrencyMismatch(details={"currency": existing})
+
+
+# Orders -----------------------------------------------------------------------------------
+
+
+@_retry_on_lock_conflict
+def order_create(
+    *,
+    buyer,
+    event_id: int,
+    lines: Iterable[OrderLine],
+    idempotency_key: str | None = None,
+) -> tuple[Order, bool]:
+    """Sells the lines of one published event in one transaction.
+
+    Returns (order, created). With an idempotency key a repeated request returns the order
+    the first one made (created False); the key's unique row makes a concurrent twin wait
+    for the first transaction and then read its order. Failed attempts leave no key behind,
+    so a request refused (sold out, say) may be retried with the same key.
+    """
+    lines = _merge_lines(lines)
+    now = timezone.now()
+    with transaction.atomic():
+        if idempotency_key:
+            replay = _idempotency_claim(
+                user=buyer, key=idempotency_key, fingerprint=_fingerprint(event_id, lines),
+                now=now,
+            )
+            if replay is not None:
+                return replay, False
+
+        status = _event_status_shared_lock(event_id)
+        if status is None or status == EventStatus.DRAFT:
+            raise NotFound("Event not found.")
+        if status != EventStatus.PUBLISHED:
+            raise errors.EventNotOnSale(details={"status": status})
+
+        types = _ticket_types_for_sale(event_id=event_id, lines=lines, now=now)
+        for line in lines:  # ascending ticket-type id: the lock order of every order
+            _sell(ticket_type=types[line.ticket_type_id], quantity=line.quantity)
+
+        currency = types[lines[0].ticket_type_id].currency
+        total = sum((types[li.ticket_type_id].price * li.quantity for li in lines), Decimal(0))
+        order = Order.objects.create(buyer=buyer, event_id=event_id, total=total,
+                                     currency=currency, status=OrderStatus.CONFIRMED)
+        OrderItem.objects.bulk_create(
+            OrderItem(order=order, ticket_type_id=li.ticket_type_id, quantity=li.quantity,
+                      unit_price=types[li.ticket_type_id].price)
+            for li in lines
+        )
+        Ticket.objects.bulk_create(
+            Ticket(order=order, ticket_type_id=li.ticket_type_id, code=ticket_code_new())
+            for li in lines
+            for _ in range(li.quantity)
+        )
+        payment_authorize(order=order)
+        if idempotency_key:
+            IdempotencyKey.objects.filter(user=buyer, key=idempotency_key).update(order=order)
+        return order, True
+
+
+def payment_authorize(*, order: Order) -> None:
+    """Where payment goes; today no payment is taken and orders are created `confirmed`.
+
+    With a payment provider the order flow becomes pending → confirmed | cancelled:
+    `order_create` inserts the order as `pending` (its seats already held by the conditional
+    update) and commits; this step then authorizes `order.total` in `order.currency` with
+    the provider, using the order id as the provider's idempotency key, outside any
+    database transaction; on success the order moves to `confirmed`, on decline or timeout
+    `order_cancel` releases the seats. A periodic job cancels orders left pending too long.
+    """
+
+
+def ticket_code_new() -> str:
+    return secrets.token_urlsafe(TICKET_CODE_BYTES)
+
+
+def _merge_lines(lines: Iterable[OrderLine]) -> list[OrderLine]:
+    quantities: dict[int, int] = {}
+    for line in lines:
+        quantities[line.ticket_type_id] = quantities.get(line.ticket_type_id, 0) + line.quantity
+    if not quantities:
+        raise errors.TicketTypeMismatch("An order needs at least one item.")
+    return sorted(OrderLine(tid, q) for tid, q in quantities.items())
+
+
+def _fingerprint(event_id: int, lines: list[OrderLine]) -> str:
+    body = {"event": event_id, "items": [[li.ticket_type_id, li.quantity] for li in lines]}
+    return hashlib.sha256(json.dumps(body, sort_keys=True).encode()).hexdigest()
+
+
+def _idempotency_claim(*, user, key: str, fingerprint: str, now: datetime) -> Order | None:
+    """None when this request owns the key now, else the order of the request that did."""
+    expired_before = now - timedelta(seconds=settings.IDEMPOTENCY_KEY_TTL)
+    for _ in range(3):
+        try:
+            with transaction.atomic():
+                IdempotencyKey.objects.create(user=user, key=key, fingerprint=fingerprint,
+                                              created_at=now)
+            return None
+        except IntegrityError:
+            pass
+        # The insert waited for the first request's transaction; it committed its key.
+        existing = IdempotencyKey.objects.filter(user=user, key=key).first()
+        if existing is None:
+            continue
+        if existing.created_at <= expired_before:
+            IdempotencyKey.objects.filter(pk=existing.pk).delete()
+            continue
+        if existing.fingerprint != fingerprint:
+            raise errors.IdempotencyKeyReused()
+        if existing.order_id is not None:
+            return Order.objects.get(pk=existing.order_id)
+    raise Conflict("The request with this Idempotency-Key is still running; try again.")
+
+
+def _event_status_shared_lock(event_id: int) -> str | None:
+    """The event's status, read under a shared row lock held until the order commits.
+
+    `event_cancel` locks the event row exclusively, so a cancellation waits for orders in
+    flight (and then cancels them), and an order arriving after it reads `cancelled`.
+    Shared, not exclusive: orders for the same event do not queue behind each other here.
+    """
+    if connection.vendor != "mysql":
+        return Event.objects.filter(pk=event_id).values_list("status", flat=True).first()
+    table = connection.ops.quote_name(Event._meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT status FROM {table} WHERE id = %s LOCK IN SHARE MODE",  # noqa: S608
+            [event_id],
+        )
+        row = cursor.fetchone()
+    return row[0] if row else None
+
+
+def _ticket_types_for_sale(
+    *, event_id: int, lines: list[OrderLine], now: datetime
+) -> dict[int, TicketType]:
+    ids = [li.ticket_type_id for li in lines]
+    types = {tt.pk: tt for tt in TicketType.objects.filter(pk__in=ids, event_id=event_id)}
+    foreign = [tid for tid in ids if tid not in types]
+    if foreign:
+        raise errors.TicketTypeMismatch(details={"ticket_types": foreign})
+    if len({tt.currency for tt in types.values()}) > 1:
+        raise errors.CurrencyMismatch()
+    for line in lines:
+        tt = types[line.ticket_type_id]
+        if not tt.sales_start <= now < tt.sales_end:
+            raise errors.SalesClosed(details={
+                "ticket_type": tt.pk, "sales_start": tt.sales_start.isoformat(),
+                "sales_end": tt.sales_end.isoformat(),
+            })
+        if line.quantity > tt.max_per_order:
+            raise errors.OrderLimitExceeded(details={
+                "ticket_type": tt.pk, "max_per_order": tt.max_per_order,
+                "requested": line.quantity,
+            })
+    return types
+
+
+def _sell(*, ticket_type: TicketType, quantity: int) -> None:
+    """UPDATE ... SET sold = sold + n WHERE id = ? AND sold + n <= capacity AND price = ?:
+    the row count is the verdict, taken under the row lock the update holds to commit."""
+    sold = TicketType.objects.filter(
+        LessThanOrEqual(F("sold") + quantity, F("capacity")),
+        pk=ticket_type.pk, price=ticket_type.price, currency=ticket_type.currency,
+    ).update(sold=F("sold") + quantity)
+    if sold:
+        return
+    now_row = TicketType.objects.filter(pk=ticket_type.pk).values(
+        "price", "currency", "capacity", "sold"
+    ).first()
+    if now_row is None or (now_row["price"], now_row["currency"]) != (
+        ticket_type.price, ticket_type.currency
+    ):
+        raise errors.PriceChanged(details={"ticket_type": ticket_type.pk})
+    raise errors.SoldOut(details={
+        "ticket_type": ticket_type.pk,
+        "requested": quantity,
+        "available": now_row["capacity"] - now_row["sold"],
+    })
+
+
+@_retry_on_lock_conflict
+def order_cancel(*, order: Order, actor, as_operator: bool = False) -> Order:
+    """The buyer cancels before the event starts; operators (staff through the API, the
+    admin site) cancel any order at any time."""
+    staff = as_operator
+    if not staff and order.buyer_id != actor.pk:
+        raise NotFound("Order not found.")
+    with transaction.atomic():
+        starts_at = Event.objects.filter(pk=order.event_id).values_list(
+            "starts_at", flat=True
+        ).get()
+        now = timezone.now()
+        if not staff and now >= starts_at:
+            raise errors.CancellationClosed(details={"starts_at": starts_at.isoformat()})
+        cancelled = Order.objects.filter(pk=order.pk, status=OrderStatus.CONFIRMED).update(
+            status=OrderStatus.CANCELLED, cancelled_at=now, updated_at=now
+        )
+        if not cancelled:
+            raise errors.OrderAlreadyCancelled()
+        _release(order_ids=[order.pk], now=now)
+    order.refresh_from_db()
+    return order
+
+
+def order_cancel_all_for_event(*, event: Event) -> int:
+    """Cancels every confirmed order of the event, gives the seats back and voids the
+    tickets; `event_cancel` calls it inside its transaction. Returns how many."""
+    with transaction.atomic():
+        order_ids = list(
+            Order.objects.select_for_update()
+            .filter(event_id=event.pk, status=OrderStatus.CONFIRMED)
+            .order_by("pk")
+            .values_list("pk", flat=True)
+        )
+        if not order_ids:
+            return 0
+        now = timezone.now()
+        Order.objects.filter(pk__in=order_ids).update(
+            status=OrderStatus.CANCELLED, cancelled_at=now, updated_at=now
+        )
+        _release(order_ids=order_ids, now=now)
+        return len(order_ids)
+
+
+def _release(*, order_ids: list[int], now: datetime) -> None:
+    quantities = (
+        OrderItem.objects.filter(order_id__in=order_ids)
+        .values("ticket_type_id")
+        .annotate(quantity=Sum("quantity"))
+        .order_by("ticket_type_id")
+    )
+    for row in quantities:
+        TicketType.objects.filter(pk=row["ticket_type_id"]).update(
+            sold=F("sold") - row["quantity"], updated_at=now
+        )
+    Ticket.objects.filter(order_id__in=order_ids).update(status=TicketStatus.VOID, updated_at=now)
+
+
+def idempotency_keys_purge(*, now: datetime | None = None) -> int:
+    """Deletes keys older than IDEMPOTENCY_KEY_TTL; they are ignored past it anyway."""
+    cutoff = (now or timezone.now()) - timedelta(seconds=settings.IDEMPOTENCY_KEY_TTL)
+    deleted, _ = IdempotencyKey.objects.filter(created_at__lte=cutoff).delete()
+    return deleted
+
+
+# Check-in ---------------------------------------------------------------------------------
+
+
+def ticket_check_in(*, event: Event, code: str, actor) -> Ticket:
+    """One conditional update (`checked_in_at IS NULL`): two scanners racing for one code
+    admit once, and a retried scan reports the first one."""
+    ticket = (
+        Ticket.objects.select_related("ticket_type")
+        .filter(code=code, ticket_type__event_id=event.pk)
+        .first()
+    )
+    if ticket is None:
+        raise errors.TicketNotFound()
+    now = timezone.now()
+    admitted = Ticket.objects.filter(
+        pk=ticket.pk, status=TicketStatus.VALID, checked_in_at__isnull=True
+    ).update(checked_in_at=now, checked_in_by=actor, updated_at=now)
+    ticket.refresh_from_db(fields=["status", "checked_in_at", "checked_in_by", "updated_at"])
+    if admitted:
+        return ticket
+    if ticket.status == TicketStatus.VOID:
+        raise errors.TicketVoid()
+    raise errors.AlreadyCheckedIn(details={"checked_in_at": ticket.checked_in_at.isoformat()})
