@@ -24,6 +24,11 @@ def owns(user, obj, owner_field: str = "owner") -> bool:
     return getattr(obj, f"{owner_field}_id", None) == getattr(user, "pk", object())
 
 
+def owned_or_all_for_staff(user, queryset, owner_field: str = "owner"):
+    """The rows of an owned resource a user may see: their own, or all of them for staff."""
+    return queryset if is_staff(user) else queryset.filter(**{owner_field: user})
+
+
 def manages_event(user, event) -> bool:
     """The event's organizer or staff: ticket types, sales and check-in of the event."""
     return is_staff(user) or owns(user, event, "organizer")

@@ -1,0 +1,33 @@
+"""Admin for user files: browse and search; deleting removes the stored content too."""
+
+from django.contrib import admin
+
+from apps.files import services
+from apps.files.models import File
+
+
+@admin.register(File)
+class FileAdmin(admin.ModelAdmin):
+    list_display = ["name", "owner", "size", "status", "created_at"]
+    list_filter = ["status"]
+    search_fields = ["name", "owner__email"]
+    list_select_related = ["owner"]
+    date_hierarchy = "created_at"
+    fields = [
+        "id", "owner", "name", "content_type", "size", "sha256", "key", "status",
+        "created_at", "uploaded_at",
+    ]
+    readonly_fields = [
+        "id", "owner", "content_type", "size", "sha256", "key", "status",
+        "created_at", "uploaded_at",
+    ]
+
+    def has_add_permission(self, request) -> bool:
+        return False  # files arrive through the upload API only
+
+    def delete_model(self, request, obj) -> None:
+        services.file_delete(file=obj)
+
+    def delete_queryset(self, request, queryset) -> None:
+        for file in queryset:
+            services.file_delete(file=file)

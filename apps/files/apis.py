@@ -1,0 +1,162 @@
+"""Files API: announce an upload, confirm it, download, list and delete one's files."""
+
+from __future__ import annotations
+
+from django.http import FileResponse
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from rest_framework import generics, status
+from rest_framework.permissions import AllowAny, IsAuthenticated
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from apps.accounts.permissions import LicenseScope
+from apps.files import selectors, services
+from apps.files.models import File
+from apps.files.serializers import (
+    DownloadSerializer,
+    FileCreatedSerializer,
+    FileCreateSerializer,
+    FileSerializer,
+    UploadSerializer,
+)
+from concert.api.schema import error_responses
+
+AUTH_ERRORS = (401, 403)
+
+
+class FilesApi(APIView):
+    permission_classes = [IsAuthenticated, LicenseScope]
+    license_scope = "files"
+
+
+class FileListCreateApi(FilesApi, generics.ListAPIView):
+    serializer_class = FileSerializer
+    queryset = File.objects.none()  # the schema generator's model; requests use get_queryset
+
+    def get_queryset(self):
+        return selectors.file_list_for_owner(owner=self.request.user)
+
+    @extend_schema(
+        summary="List my files", responses={200: FileSerializer(many=True),
+                                            **error_responses(*AUTH_ERRORS)},
+    )
+    def get(self, request, *args, **kwargs):
+        return super().get(request, *args, **kwargs)
+
+    @extend_schema(
+        summary="Announce an upload",
+        description="Returns the file (pending) and a presigned POST form: post `fields` and "
+                    "then the `file` part to `url`, then call `complete`.",
+        request=FileCreateSerializer,
+        responses={201: FileCreatedSerializer, **error_responses(400, *AUTH_ERRORS, 503)},
+    )
+    def post(self, request):
+        serializer = FileCreateSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        file, upload = services.file_create(owner=request.user, **serializer.validated_data)
+        upload_data = {**upload._asdict(), "url": request.build_absolute_uri(upload.url)}
+        body = {**FileSerializer(file).data, "upload": UploadSerializer(upload_data).data}
+        return Response(body, status=status.HTTP_201_CREATED)
+
+
+class FileDetailApi(FilesApi):
+    @extend_schema(
+        summary="A file", responses={200: FileSerializer, **error_responses(*AUTH_ERRORS, 404)}
+    )
+    def get(self, request, file_id):
+        file = selectors.file_get_visible(user=request.user, file_id=file_id)
+        return Response(FileSerializer(file).data)
+
+    @extend_schema(
+        summary="Delete a file and its content",
+        responses={204: None, **error_responses(*AUTH_ERRORS, 404, 503)},
+    )
+    def delete(self, request, file_id):
+        file = selectors.file_get_visible(user=request.user, file_id=file_id)
+        services.file_delete(file=file)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class FileCompleteApi(FilesApi):
+    @extend_schema(
+        summary="Confirm an upload",
+        request=None,
+        responses={200: FileSerializer, **error_responses(
+            *AUTH_ERRORS, 404, 409, 503, descriptions={409: (
+                "`upload_incomplete`: nothing uploaded yet; `upload_mismatch`: the upload is "
+                "not the declared size, type or checksum and was deleted."
+            )},
+        )},
+    )
+    def post(self, request, file_id):
+        file = selectors.file_get_visible(user=request.user, file_id=file_id)
+        return Response(FileSerializer(services.file_complete(file=file)).data)
+
+
+class FileDownloadApi(FilesApi):
+    @extend_schema(
+        summary="A short-lived download URL",
+        responses={200: DownloadSerializer, **error_responses(*AUTH_ERRORS, 404, 409, 503)},
+    )
+    def get(self, request, file_id):
+        file = selectors.file_get_visible(user=request.user, file_id=file_id)
+        download = services.file_download_url(file=file)
+        data = {"url": request.build_absolute_uri(download.url), "expires_at": download.expires_at}
+        return Response(DownloadSerializer(data).data)
+
+
+class SignedUrlApi(APIView):
+    """Authorised by the signed token in the URL alone, like an S3 presigned URL."""
+
+    authentication_classes: list = []
+    permission_classes = [AllowAny]
+
+
+TOKEN = OpenApiParameter("token", OpenApiTypes.STR, OpenApiParameter.QUERY, required=True)
+
+
+class LocalUploadApi(SignedUrlApi):
+    @extend_schema(
+        operation_id="files_local_upload",
+        summary="Upload to local storage (the `upload.url` without an S3 bucket)",
+        parameters=[TOKEN],
+        request={"multipart/form-data": OpenApiTypes.OBJECT},
+        responses={204: None, **error_responses(400, 403, 404, 409, 503)},
+    )
+    def post(self, request):
+        try:
+            content_length = int(request.META.get("CONTENT_LENGTH") or 0)
+        except ValueError:
+            content_length = 0
+        grant = services.file_local_upload_authorize(
+            token=request.query_params.get("token", ""), content_length=content_length
+        )
+        upload = request.FILES.get("file")
+        services.file_local_upload_receive(
+            grant=grant,
+            key=request.data.get("key", ""),
+            content_type=request.data.get("Content-Type", ""),
+            size=None if upload is None else upload.size,
+            chunks=() if upload is None else upload.chunks(),
+        )
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class LocalDownloadApi(SignedUrlApi):
+    @extend_schema(
+        operation_id="files_local_download",
+        summary="Download from local storage (the download `url` without an S3 bucket)",
+        parameters=[TOKEN],
+        responses={
+            (200, "application/octet-stream"): OpenApiResponse(OpenApiTypes.BINARY),
+            **error_responses(403, 404),
+        },
+    )
+    def get(self, request):
+        handle, grant = services.file_local_download_open(
+            token=request.query_params.get("token", "")
+        )
+        return FileResponse(
+            handle, as_attachment=True, filename=grant.filename, content_type=grant.content_type
+        )

@@ -1,0 +1,35 @@
+"""Domain errors of user files."""
+
+from rest_framework import status
+
+from apps.core.errors import ApplicationError, Conflict, InvalidState, ServiceUnavailable
+
+
+class UploadIncomplete(Conflict):
+    code = "upload_incomplete"
+    default_message = "The file has not been uploaded yet."
+
+
+class UploadMismatch(Conflict):
+    code = "upload_mismatch"
+    default_message = "The uploaded file does not match what was declared; upload it again."
+
+
+class FileNotUploaded(InvalidState):
+    code = "file_not_uploaded"
+    default_message = "The file is not uploaded yet."
+
+
+class SignedUrlInvalid(ApplicationError):
+    status_code, code = status.HTTP_403_FORBIDDEN, "signed_url_invalid"
+    default_message = "The link is invalid or has expired."
+
+
+class UploadSizeInvalid(ApplicationError):
+    status_code, code = status.HTTP_400_BAD_REQUEST, "upload_size_invalid"
+    default_message = "The uploaded file is not the declared size."
+
+
+class StorageUnavailable(ServiceUnavailable):
+    code = "storage_unavailable"
+    default_message = "File storage is unavailable. Try again shortly."

@@ -1,0 +1,51 @@
+"""User files: metadata of objects kept in the files storage (S3 or a local folder)."""
+
+from __future__ import annotations
+
+import uuid
+
+from django.conf import settings
+from django.db import models
+
+from apps.core.models import TimeStampedModel
+
+
+class File(TimeStampedModel):
+    class Status(models.TextChoices):
+        PENDING = "pending", "Pending upload"
+        UPLOADED = "uploaded", "Uploaded"
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    # PROTECT: a user's records go through file_delete first, so no object outlives its record.
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="files"
+    )
+    name = models.CharField(max_length=255)
+    content_type = models.CharField(max_length=255)
+    size = models.PositiveBigIntegerField(help_text="Declared size in bytes, checked on upload.")
+    sha256 = models.CharField(
+        max_length=64, blank=True, help_text="Declared SHA-256 (hex), checked on upload."
+    )
+    key = models.CharField(max_length=300, unique=True, editable=False)
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.PENDING)
+    uploaded_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "id"]
+        indexes = [
+            models.Index(fields=["owner", "-created_at"], name="files_owner_created"),
+            models.Index(fields=["status", "created_at"], name="files_status_created"),
+        ]
+        constraints = [
+            models.CheckConstraint(condition=models.Q(size__gt=0), name="files_file_size_positive"),
+            models.CheckConstraint(
+                condition=(
+                    models.Q(status="pending", uploaded_at__isnull=True)
+                    | models.Q(status="uploaded", uploaded_at__isnull=False)
+                ),
+                name="files_file_uploaded_at_matches_status",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name

@@ -1,0 +1,174 @@
+"""Writes of user files: announce, confirm, hand out, delete and purge uploads."""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import re
+import secrets
+import unicodedata
+from collections.abc import Iterable
+
+from django.db import transaction
+from django.db.models import QuerySet
+from django.utils import timezone
+
+from apps.core.errors import ApplicationError, InvalidState, NotFound
+from apps.files.errors import (
+    FileNotUploaded,
+    SignedUrlInvalid,
+    StorageUnavailable,
+    UploadIncomplete,
+    UploadMismatch,
+    UploadSizeInvalid,
+)
+from apps.files.models import File
+from apps.files.storage import (
+    DownloadGrant,
+    LocalStorage,
+    PresignedDownload,
+    PresignedUpload,
+    UploadGrant,
+    files_storage,
+)
+
+logger = logging.getLogger(__name__)
+
+# S3 has no checksum check on browser POST uploads that our S3 emulator honours, so `complete`
+# reads the object back and hashes it; past this size that would outlast the request, so a
+# checksum is only accepted for files up to it.
+CHECKSUM_MAX_BYTES = 100 * 1024 * 1024
+# Room for the multipart boundaries and form fields around the file part.
+FORM_OVERHEAD_BYTES = 64 * 1024
+KEY_NAME_MAX = 100
+
+
+def file_key(*, owner_id: int, name: str) -> str:
+    """files/<owner>/<random>/<name>: per user, unguessable, still readable in the bucket."""
+    ascii_name = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode()
+    safe = re.sub(r"[^A-Za-z0-9._-]+", "_", ascii_name)[:KEY_NAME_MAX].strip("._") or "file"
+    return f"files/{owner_id}/{secrets.token_urlsafe(16)}/{safe}"
+
+
+def file_create(
+    *, owner, name: str, content_type: str, size: int, sha256: str = ""
+) -> tuple[File, PresignedUpload]:
+    with transaction.atomic():
+        file = File.objects.create(
+            owner=owner, name=name, content_type=content_type, size=size, sha256=sha256,
+            key=file_key(owner_id=owner.pk, name=name),
+        )
+        upload = files_storage().presign_upload(key=file.key, content_type=content_type, size=size)
+    return file, upload
+
+
+def file_complete(*, file: File) -> File:
+    """Marks the file uploaded once the stored object is there and is what was declared."""
+    if file.status == File.Status.UPLOADED:
+        return file
+    storage = files_storage()
+    stored = storage.stat(key=file.key)
+    if stored is None:
+        raise UploadIncomplete()
+    problems: dict[str, str] = {}
+    if stored.size != file.size:
+        problems["size"] = f"Declared {file.size} bytes, received {stored.size}."
+    elif stored.content_type is not None and stored.content_type != file.content_type:
+        problems["content_type"] = (
+            f"Declared {file.content_type!r}, received {stored.content_type!r}."
+        )
+    elif file.sha256 and storage.sha256(key=file.key) != file.sha256:
+        problems["sha256"] = "The content does not match the declared SHA-256."
+    if problems:
+        # The object is not what the owner announced: nobody should ever download it.
+        storage.delete(key=file.key)
+        raise UploadMismatch(details=problems)
+    now = timezone.now()
+    with transaction.atomic():
+        File.objects.filter(pk=file.pk, status=File.Status.PENDING).update(
+            status=File.Status.UPLOADED, uploaded_at=now, updated_at=now
+        )
+        current = File.objects.filter(pk=file.pk).first()
+    if current is None:
+        raise NotFound("File not found.")
+    return current
+
+
+def file_download_url(*, file: File) -> PresignedDownload:
+    if file.status != File.Status.UPLOADED:
+        raise FileNotUploaded()
+    return files_storage().presign_download(
+        key=file.key, filename=file.name, content_type=file.content_type
+    )
+
+
+def _delete_locked(rows: QuerySet[File]) -> bool:
+    # The record goes first inside the transaction and the object last: a database error
+    # leaves both in place, a storage error rolls the record back and keeps both too.
+    with transaction.atomic():
+        file = rows.select_for_update().first()
+        if file is None:
+            return False
+        file.delete()
+        files_storage().delete(key=file.key)
+    return True
+
+
+def file_delete(*, file: File) -> None:
+    _delete_locked(File.objects.filter(pk=file.pk))
+
+
+def file_purge_pending(*, older_than: dt.timedelta) -> int:
+    """Deletes uploads announced before `older_than` ago and never completed, objects too."""
+    cutoff = timezone.now() - older_than
+    stale = File.objects.filter(status=File.Status.PENDING, created_at__lt=cutoff)
+    purged = 0
+    for file_id in stale.values_list("pk", flat=True).iterator():
+        try:
+            # Re-checked under the row lock: a file completed meanwhile is kept.
+            if _delete_locked(File.objects.filter(pk=file_id, status=File.Status.PENDING)):
+                purged += 1
+        except StorageUnavailable:
+            logger.warning("files: purge kept %s, storage unavailable", file_id)
+    return purged
+
+
+def _local_storage() -> LocalStorage:
+    storage = files_storage()
+    if not isinstance(storage, LocalStorage):
+        raise NotFound()
+    return storage
+
+
+def file_local_upload_authorize(*, token: str, content_length: int) -> UploadGrant:
+    """Checks the signed upload URL before the body is read."""
+    grant = _local_storage().upload_grant(token)
+    if content_length > grant.size + FORM_OVERHEAD_BYTES:
+        raise UploadSizeInvalid(details={"size": f"Expected {grant.size} bytes."})
+    return grant
+
+
+def file_local_upload_receive(
+    *, grant: UploadGrant, key: str, content_type: str, size: int | None,
+    chunks: Iterable[bytes],
+) -> None:
+    """The local stand-in for S3's POST upload, enforcing what the POST policy pins there."""
+    if key != grant.key or content_type != grant.content_type:
+        raise SignedUrlInvalid("The form fields do not match the signed upload.")
+    if size is None:
+        raise ApplicationError("The form has no file part.", details={"file": "Required."})
+    if size != grant.size:
+        raise UploadSizeInvalid(details={"size": f"Expected {grant.size} bytes, got {size}."})
+    if not File.objects.filter(key=key, status=File.Status.PENDING).exists():
+        raise InvalidState("This upload is closed.")
+    _local_storage().save(key=key, chunks=chunks)
+
+
+def file_local_download_open(*, token: str):
+    """The open file and what the signed download URL grants."""
+    storage = _local_storage()
+    grant: DownloadGrant = storage.download_grant(token)
+    handle = storage.open(key=grant.key)
+    if handle is None:
+        raise NotFound("File not found.")
+    return handle, grant

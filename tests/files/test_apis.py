@@ -1,0 +1,366 @@
+"""Files API: presigned uploads to S3 (moto's server) or the local folder, checks, IDOR."""
+
+from __future__ import annotations
+
+import base64
+import datetime as dt
+import hashlib
+import json
+import time
+from unittest import mock
+from urllib.parse import urlparse
+
+import pytest
+import requests
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.test import Client
+from django.utils import timezone
+
+from apps.files.models import File
+from tests.accounts.factories import UserFactory
+from tests.files.conftest import BUCKET
+from tests.files.factories import FileFactory
+
+pytestmark = pytest.mark.django_db
+
+CONTENT = b"hello world"
+DIGEST = hashlib.sha256(CONTENT).hexdigest()
+ANY = mock.ANY
+
+
+def announce(client, **overrides):
+    body = {"name": "Setlist 2026.pdf", "content_type": "application/pdf",
+            "size": len(CONTENT), **overrides}
+    return client.post("/api/v1/files", body, format="json")
+
+
+def post_form(upload: dict, content: bytes, filename: str = "setlist.pdf", **field_overrides):
+    """Posts the returned form the way a browser would: the fields, then the file part."""
+    fields = {**upload["fields"], **field_overrides}
+    if upload["url"].startswith("http://testserver/"):
+        form = {**fields, "file": SimpleUploadedFile(filename, content)}
+        return Client().post(upload["url"], form).status_code
+    return requests.post(upload["url"], data=fields, files={"file": (filename, content)},
+                         timeout=10).status_code
+
+
+def fetch(url: str) -> tuple[int, dict, bytes]:
+    if url.startswith("http://testserver/"):
+        response = Client().get(url)
+        content = b"".join(response.streaming_content) if response.streaming else response.content
+        return response.status_code, dict(response.headers), content
+    response = requests.get(url, timeout=10)
+    return response.status_code, dict(response.headers), response.content
+
+
+def file_body(file: File, **changes) -> dict:
+    return {
+        "id": str(file.pk), "name": file.name, "content_type": file.content_type,
+        "size": file.size, "sha256": file.sha256, "status": file.status,
+        "created_at": ANY, "uploaded_at": None, **changes,
+    }
+
+
+def error(code: str, message: str, details=None) -> dict:
+    return {"error": {"code": code, "message": message, "details": details or {}}}
+
+
+def test_upload_complete_and_download_round_trip(backend, user_client, user):
+    response = announce(user_client, sha256=DIGEST.upper())
+
+    assert response.status_code == 201
+    body = response.json()
+    file = File.objects.get(pk=body["id"])
+    assert file.key.startswith(f"files/{user.pk}/") and file.key.endswith("/Setlist_2026.pdf")
+    assert body == file_body(file, status="pending", sha256=DIGEST, upload={
+        "url": ANY, "fields": ANY, "expires_at": ANY,
+    })
+    expires_in = dt.datetime.fromisoformat(body["upload"]["expires_at"]) - timezone.now()
+    assert dt.timedelta(minutes=14) < expires_in <= dt.timedelta(minutes=15)
+
+    assert post_form(body["upload"], CONTENT) == 204
+    response = user_client.post(f"/api/v1/files/{file.pk}/complete")
+    assert response.status_code == 200
+    file.refresh_from_db()
+    assert response.json() == file_body(file, status="uploaded", uploaded_at=ANY)
+    assert file.uploaded_at is not None
+
+    response = user_client.get(f"/api/v1/files/{file.pk}/download")
+    assert response.status_code == 200
+    assert response.json() == {"url": ANY, "expires_at": ANY}
+    status, headers, content = fetch(response.json()["url"])
+    assert (status, content) == (200, CONTENT)
+    assert headers["Content-Disposition"] == 'attachment; filename="Setlist 2026.pdf"'
+
+
+def test_s3_post_policy_pins_key_size_type_and_encryption(s3, user_client):
+    upload = announce(user_client).json()["upload"]
+    fields = upload["fields"]
+    policy = json.loads(base64.b64decode(fields["policy"]))
+
+    assert upload["url"] == f"{s3.meta.endpoint_url}/{BUCKET}"
+    assert fields["x-amz-algorithm"] == "AWS4-HMAC-SHA256"
+    assert fields["Content-Type"] == "application/pdf"
+    assert fields["x-amz-server-side-encryption"] == "AES256"
+    assert {"key": fields["key"]} in policy["conditions"]
+    assert {"bucket": BUCKET} in policy["conditions"]
+    assert {"Content-Type": "application/pdf"} in policy["conditions"]
+    assert {"x-amz-server-side-encryption": "AES256"} in policy["conditions"]
+    assert ["content-length-range", len(CONTENT), len(CONTENT)] in policy["conditions"]
+    expiration = dt.datetime.fromisoformat(policy["expiration"].replace("Z", "+00:00"))
+    assert expiration - timezone.now() <= dt.timedelta(minutes=15)
+
+
+def test_presigned_urls_use_the_public_endpoint(s3, settings, user_client, user):
+    public = s3.meta.endpoint_url.replace("127.0.0.1", "localhost")
+    settings.FILES_PUBLIC_ENDPOINT_URL = public
+    body = announce(user_client).json()
+
+    assert body["upload"]["url"] == f"{public}/{BUCKET}"
+    assert post_form(body["upload"], CONTENT) == 204
+    user_client.post(f"/api/v1/files/{body['id']}/complete")
+    url = user_client.get(f"/api/v1/files/{body['id']}/download").json()["url"]
+    assert url.startswith(f"{public}/{BUCKET}/files/{user.pk}/")
+    assert fetch(url)[2] == CONTENT
+
+
+def test_complete_before_upload_is_refused(backend, user_client):
+    file_id = announce(user_client).json()["id"]
+
+    response = user_client.post(f"/api/v1/files/{file_id}/complete")
+
+    assert response.status_code == 409
+    assert response.json() == error("upload_incomplete", "The file has not been uploaded yet.")
+    assert File.objects.get(pk=file_id).status == "pending"
+
+
+@pytest.mark.parametrize(("content", "sha256", "details"), [
+    (b"hello world, and then some", "", {"size": "Declared 11 bytes, received 26."}),
+    (b"HELLO WORLD", DIGEST, {"sha256": "The content does not match the declared SHA-256."}),
+])
+def test_s3_upload_unlike_the_declaration_is_refused_and_deleted(
+    s3, user_client, content, sha256, details
+):
+    # moto accepts the POST whatever its size or type (it does not evaluate the POST policy,
+    # content-length-range included); real S3 refuses it. `complete` catches it either way.
+    body = announce(user_client, sha256=sha256).json()
+    assert post_form(body["upload"], content) == 204
+
+    response = user_client.post(f"/api/v1/files/{body['id']}/complete")
+
+    assert response.status_code == 409
+    assert response.json() == error(
+        "upload_mismatch",
+        "The uploaded file does not match what was declared; upload it again.", details,
+    )
+    assert s3.list_objects_v2(Bucket=BUCKET).get("KeyCount") == 0
+    assert File.objects.get(pk=body["id"]).status == "pending"
+
+
+def test_s3_upload_of_another_content_type_is_refused(s3, user_client):
+    body = announce(user_client).json()
+    assert post_form(body["upload"], CONTENT, **{"Content-Type": "text/html"}) == 204
+
+    response = user_client.post(f"/api/v1/files/{body['id']}/complete")
+
+    assert response.status_code == 409
+    assert response.json()["error"]["details"] == {
+        "content_type": "Declared 'application/pdf', received 'text/html'."
+    }
+
+
+def test_local_checksum_mismatch_is_refused_and_deleted(local_files, user_client):
+    body = announce(user_client, sha256=DIGEST).json()
+    assert post_form(body["upload"], b"HELLO WORLD") == 204
+
+    response = user_client.post(f"/api/v1/files/{body['id']}/complete")
+
+    assert response.status_code == 409
+    assert response.json()["error"]["code"] == "upload_mismatch"
+    assert not any(p.is_file() for p in local_files.rglob("*"))
+
+
+@pytest.mark.parametrize(("content", "fields", "status", "code"), [
+    (b"hello world, and then some", {}, 400, "upload_size_invalid"),
+    (b"", {}, 400, "upload_size_invalid"),
+    (CONTENT, {"key": "files/1/other/x.pdf"}, 403, "signed_url_invalid"),
+    (CONTENT, {"Content-Type": "text/html"}, 403, "signed_url_invalid"),
+])
+def test_local_upload_enforces_what_the_s3_policy_would(
+    local_files, user_client, content, fields, status, code
+):
+    upload = announce(user_client).json()["upload"]
+    form = {**upload["fields"], **fields, "file": SimpleUploadedFile("a.pdf", content)}
+
+    response = Client().post(upload["url"], form)
+
+    assert response.status_code == status
+    assert response.json()["error"]["code"] == code
+    assert not any(p.is_file() for p in local_files.rglob("*"))
+
+
+def test_local_upload_and_download_urls_are_signed_and_expire(local_files, user_client):
+    with mock.patch("django.core.signing.time.time", return_value=time.time() - 16 * 60):
+        stale = announce(user_client).json()["upload"]
+    fresh = announce(user_client).json()["upload"]
+    tampered = fresh["url"][:-2] + ("AA" if not fresh["url"].endswith("AA") else "BB")
+
+    assert post_form(stale, CONTENT) == 403
+    assert post_form({**fresh, "url": tampered}, CONTENT) == 403
+    response = Client().get(tampered.replace("/upload?", "/download?"))
+    assert response.status_code == 403
+    assert response.json() == error("signed_url_invalid", "The link is invalid or has expired.")
+
+
+def test_local_upload_is_closed_once_completed(local_files, user_client):
+    body = announce(user_client).json()
+    assert post_form(body["upload"], CONTENT) == 204
+    user_client.post(f"/api/v1/files/{body['id']}/complete")
+
+    assert post_form(body["upload"], CONTENT) == 409
+
+
+def test_local_endpoints_do_not_exist_with_a_bucket(s3, user_client):
+    assert Client().post("/api/v1/files/upload?token=x").status_code == 404
+    assert Client().get("/api/v1/files/download?token=x").status_code == 404
+
+
+def test_download_of_a_pending_file_is_refused(local_files, user_client, user):
+    file = FileFactory(owner=user)
+
+    response = user_client.get(f"/api/v1/files/{file.pk}/download")
+
+    assert response.status_code == 409
+    assert response.json() == error("file_not_uploaded", "The file is not uploaded yet.")
+
+
+def test_delete_removes_object_and_record(backend, user_client):
+    body = announce(user_client).json()
+    post_form(body["upload"], CONTENT)
+    user_client.post(f"/api/v1/files/{body['id']}/complete")
+    url = user_client.get(f"/api/v1/files/{body['id']}/download").json()["url"]
+
+    response = user_client.delete(f"/api/v1/files/{body['id']}")
+
+    assert response.status_code == 204
+    assert not File.objects.filter(pk=body["id"]).exists()
+    # S3 answers 403 for a missing key to callers who may not list the bucket.
+    assert fetch(url)[0] in (403, 404)
+
+
+def test_delete_keeps_the_record_when_s3_fails(s3, settings, user_client, user):
+    file = FileFactory(owner=user, uploaded=True)
+    settings.FILES_BUCKET = "no-such-bucket"
+
+    response = user_client.delete(f"/api/v1/files/{file.pk}")
+
+    assert response.status_code == 503
+    assert response.json() == error(
+        "storage_unavailable", "File storage is unavailable. Try again shortly."
+    )
+    assert File.objects.filter(pk=file.pk).exists()
+
+
+OTHER_USERS_REQUESTS = [
+    ("get", ""), ("post", "/complete"), ("get", "/download"), ("delete", ""),
+]
+
+
+@pytest.mark.parametrize(("method", "suffix"), OTHER_USERS_REQUESTS)
+def test_other_users_files_are_not_found(local_files, user_client, method, suffix):
+    file = FileFactory(uploaded=True)
+
+    response = getattr(user_client, method)(f"/api/v1/files/{file.pk}{suffix}")
+
+    assert response.status_code == 404
+    assert response.json() == error("not_found", "File not found.")
+    assert File.objects.filter(pk=file.pk).exists()
+
+
+@pytest.mark.parametrize("trait", ["staff", "admin"])
+def test_staff_see_and_download_any_file(local_files, api_client, trait):
+    file = FileFactory(uploaded=True)
+    api_client.force_authenticate(UserFactory(**{trait: True}))
+
+    assert api_client.get(f"/api/v1/files/{file.pk}").json() == file_body(
+        file, uploaded_at=ANY
+    )
+    assert api_client.get(f"/api/v1/files/{file.pk}/download").status_code == 200
+
+
+def test_list_shows_only_my_files_paginated(
+    local_files, user_client, user, django_assert_num_queries
+):
+    mine = [FileFactory(owner=user) for _ in range(3)]
+    FileFactory()
+
+    with django_assert_num_queries(2):
+        response = user_client.get("/api/v1/files", {"page_size": 2})
+
+    assert response.status_code == 200
+    newest_first = sorted(mine, key=lambda f: (-f.created_at.timestamp(), str(f.pk)))
+    assert response.json() == {
+        "count": 3,
+        "next": "http://testserver/api/v1/files?page=2&page_size=2",
+        "previous": None,
+        "results": [file_body(f) for f in newest_first[:2]],
+    }
+
+
+@pytest.mark.parametrize(("payload", "details"), [
+    ({"name": "../etc/passwd"},
+     {"name": ["A file name cannot contain path separators or control characters."]}),
+    ({"name": "a\\b.pdf"},
+     {"name": ["A file name cannot contain path separators or control characters."]}),
+    ({"name": "x" * 256}, {"name": ["Ensure this field has no more than 255 characters."]}),
+    ({"content_type": "pdf"}, {"content_type": ["Enter a media type such as application/pdf."]}),
+    ({"content_type": "text/html; charset=utf-8"},
+     {"content_type": ["Enter a media type such as application/pdf."]}),
+    ({"size": 0}, {"size": ["Ensure this value is greater than or equal to 1."]}),
+    ({"size": 1001}, {"size": ["Files can be at most 1000 bytes."]}),
+    ({"sha256": "abc"}, {"sha256": ["Enter the SHA-256 as 64 hexadecimal characters."]}),
+])
+def test_announcement_is_validated(local_files, settings, user_client, payload, details):
+    settings.FILES_MAX_BYTES = 1000
+
+    response = announce(user_client, **payload)
+
+    assert response.status_code == 400
+    assert response.json() == error("invalid", "The request has invalid fields.", details)
+    assert not File.objects.exists()
+
+
+def test_checksum_is_refused_past_the_verification_bound(local_files, user_client):
+    response = announce(user_client, size=100 * 1024 * 1024 + 1, sha256=DIGEST)
+
+    assert response.status_code == 400
+    assert response.json()["error"]["details"] == {"sha256": [
+        "A checksum can be verified for files up to 104857600 bytes; "
+        "leave it out for larger files."
+    ]}
+
+
+@pytest.mark.parametrize(("scopes", "method", "status"), [
+    (["files:read"], "get", 200),
+    (["files:read"], "post", 403),
+    (["files:write"], "post", 201),
+    (["events:read", "events:write"], "get", 403),
+])
+def test_license_keys_need_the_files_scope(
+    local_files, api_client, user, scopes, method, status
+):
+    api_client.force_authenticate(user, token=mock.Mock(scopes=scopes))
+
+    if method == "get":
+        response = api_client.get("/api/v1/files")
+    else:
+        response = announce(api_client)
+
+    assert response.status_code == status
+
+
+def test_content_type_is_normalised(local_files, user_client):
+    response = announce(user_client, content_type=" Image/PNG ")
+
+    assert response.json()["content_type"] == "image/png"
+    assert urlparse(response.json()["upload"]["url"]).path == "/api/v1/files/upload"
