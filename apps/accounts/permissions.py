@@ -84,3 +84,28 @@ class ReadOnlyOrOrganizer(permissions.BasePermission):
 
     def has_permission(self, request, view) -> bool:
         return request.method in permissions.SAFE_METHODS or is_organizer(request.user)
+
+
+class OwnerOrStaffWrites(permissions.BasePermission):
+    """Object level: whoever may see the object reads it; its owner (view.owner_field) or
+    staff change it."""
+
+    def has_object_permission(self, request, view, obj) -> bool:
+        return request.method in permissions.SAFE_METHODS or IsOwnerOrStaff().has_object_permission(
+            request, view, obj
+        )
+
+
+class CatalogueEntryPermission(permissions.BasePermission):
+    """Venues and artists, shared by every organizer's events: anyone reads, organizers add,
+    the organizer who added an entry or staff edit it, and only staff delete it."""
+
+    def has_permission(self, request, view) -> bool:
+        return request.method in permissions.SAFE_METHODS or is_organizer(request.user)
+
+    def has_object_permission(self, request, view, obj) -> bool:
+        if request.method in permissions.SAFE_METHODS:
+            return True
+        if request.method == "DELETE":
+            return is_staff(request.user)
+        return is_staff(request.user) or owns(request.user, obj, "created_by")

@@ -1,0 +1,351 @@
+"""Catalogue endpoints: venues, artists, events with their status actions, lineup, pictures."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
+from rest_framework import serializers, status
+from rest_framework.parsers import MultiPartParser
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from apps.accounts.permissions import (
+    CatalogueEntryPermission,
+    LicenseScope,
+    OwnerOrStaffWrites,
+    ReadOnlyOrOrganizer,
+)
+from apps.events import selectors, services
+from apps.events.public_cache import read_response
+from apps.events.serializers import (
+    ArtistSerializer,
+    ArtistWriteSerializer,
+    EventPictureSerializer,
+    EventPictureUploadSerializer,
+    EventSerializer,
+    EventWriteSerializer,
+    PerformanceSerializer,
+    PerformanceWriteSerializer,
+    VenueSerializer,
+    VenueWriteSerializer,
+)
+from concert.api.pagination import PageNumberPagination
+from concert.api.schema import error_responses
+
+READ_ERRORS = error_responses(400, 403, 404)
+WRITE_ERRORS = error_responses(400, 401, 403, 404, 409)
+CACHE_NOTE = (
+    " Anonymous reads are shared-cached and sent with `Cache-Control: public`; every response "
+    "has an `ETag` (send it back in `If-None-Match` for a 304)."
+)
+
+
+def _paginated(serializer_class: type[serializers.Serializer]) -> serializers.Serializer:
+    name = serializer_class.__name__.removesuffix("Serializer")
+    return inline_serializer(
+        name=f"Paginated{name}List",
+        fields={
+            "count": serializers.IntegerField(),
+            "next": serializers.URLField(allow_null=True),
+            "previous": serializers.URLField(allow_null=True),
+            "results": serializer_class(many=True),
+        },
+    )
+
+
+def _params(*names_and_help: tuple[str, str]) -> list[OpenApiParameter]:
+    return [OpenApiParameter(name, str, description=text) for name, text in names_and_help]
+
+
+PAGE_PARAMS = _params(("page", "Page number."), ("page_size", "Items per page (at most 100)."))
+
+
+class CatalogueApi(APIView):
+    license_scope = "events"
+    permission_classes = [LicenseScope, CatalogueEntryPermission]
+
+    def page(self, queryset, serializer_class) -> dict[str, Any]:
+        paginator = PageNumberPagination()
+        rows = paginator.paginate_queryset(queryset, self.request, view=self)
+        return paginator.get_paginated_response(serializer_class(rows, many=True).data).data
+
+
+def _validated(serializer_class, request, *, partial: bool = False) -> dict[str, Any]:
+    serializer = serializer_class(data=request.data, partial=partial)
+    serializer.is_valid(raise_exception=True)
+    return serializer.validated_data
+
+
+# --- venues -------------------------------------------------------------------------------
+
+
+class VenueListApi(CatalogueApi):
+    @extend_schema(
+        operation_id="venues_list",
+        description="Venues, by name." + CACHE_NOTE,
+        parameters=[*_params(("city", "City, any case."), ("country", "ISO code."),
+                             ("q", "Words in the name.")), *PAGE_PARAMS],
+        responses={200: _paginated(VenueSerializer), **READ_ERRORS},
+    )
+    def get(self, request):
+        return read_response(
+            request, lambda: self.page(selectors.venue_list(filters=request.query_params),
+                                       VenueSerializer)
+        )
+
+    @extend_schema(request=VenueWriteSerializer,
+                   responses={201: VenueSerializer, **error_responses(400, 401, 403)})
+    def post(self, request):
+        venue = services.venue_create(
+            created_by=request.user, **_validated(VenueWriteSerializer, request)
+        )
+        return Response(VenueSerializer(venue).data, status=status.HTTP_201_CREATED)
+
+
+class VenueDetailApi(CatalogueApi):
+    def venue(self, request, ref: str):
+        venue = selectors.venue_get(ref=ref)
+        self.check_object_permissions(request, venue)
+        return venue
+
+    @extend_schema(description="A venue by id or slug." + CACHE_NOTE,
+                   responses={200: VenueSerializer, **READ_ERRORS})
+    def get(self, request, ref: str):
+        return read_response(request, lambda: VenueSerializer(self.venue(request, ref)).data)
+
+    @extend_schema(request=VenueWriteSerializer,
+                   responses={200: VenueSerializer, **WRITE_ERRORS})
+    def patch(self, request, ref: str):
+        venue = self.venue(request, ref)
+        data = _validated(VenueWriteSerializer, request, partial=True)
+        return Response(VenueSerializer(services.venue_update(venue=venue, data=data)).data)
+
+    @extend_schema(responses={204: None, **WRITE_ERRORS})
+    def delete(self, request, ref: str):
+        services.venue_delete(venue=self.venue(request, ref))
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+# --- artists ------------------------------------------------------------------------------
+
+
+class ArtistListApi(CatalogueApi):
+    @extend_schema(
+        operation_id="artists_list",
+        description="Artists, by name." + CACHE_NOTE,
+        parameters=[*_params(("genre", "Genre, any case."), ("q", "Words in the name.")),
+                    *PAGE_PARAMS],
+        responses={200: _paginated(ArtistSerializer), **READ_ERRORS},
+    )
+    def get(self, request):
+        return read_response(
+            request, lambda: self.page(selectors.artist_list(filters=request.query_params),
+                                       ArtistSerializer)
+        )
+
+    @extend_schema(request=ArtistWriteSerializer,
+                   responses={201: ArtistSerializer, **error_responses(400, 401, 403)})
+    def post(self, request):
+        artist = services.artist_create(
+            created_by=request.user, **_validated(ArtistWriteSerializer, request)
+        )
+        return Response(ArtistSerializer(artist).data, status=status.HTTP_201_CREATED)
+
+
+class ArtistDetailApi(CatalogueApi):
+    def artist(self, request, ref: str):
+        artist = selectors.artist_get(ref=ref)
+        self.check_object_permissions(request, artist)
+        return artist
+
+    @extend_schema(description="An artist by id or slug." + CACHE_NOTE,
+                   responses={200: ArtistSerializer, **READ_ERRORS})
+    def get(self, request, ref: str):
+        return read_response(request, lambda: ArtistSerializer(self.artist(request, ref)).data)
+
+    @extend_schema(request=ArtistWriteSerializer,
+                   responses={200: ArtistSerializer, **WRITE_ERRORS})
+    def patch(self, request, ref: str):
+        artist = self.artist(request, ref)
+        data = _validated(ArtistWriteSerializer, request, partial=True)
+        return Response(ArtistSerializer(services.artist_update(artist=artist, data=data)).data)
+
+    @extend_schema(responses={204: None, **WRITE_ERRORS})
+    def delete(self, request, ref: str):
+        services.artist_delete(artist=self.artist(request, ref))
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+# --- events -------------------------------------------------------------------------------
+
+
+class EventListApi(CatalogueApi):
+    permission_classes = [LicenseScope, ReadOnlyOrOrganizer]
+
+    @extend_schema(
+        operation_id="events_list",
+        description=(
+            "Events the caller may see: published, cancelled and completed ones; organizers "
+            "also see their own drafts, staff every draft." + CACHE_NOTE
+        ),
+        parameters=[
+            *_params(
+                ("city", "City of the venue, any case."), ("venue", "Venue slug."),
+                ("artist", "Artist slug: events with this artist in the lineup."),
+                ("starts_after", "ISO 8601 date-time: starts at or after."),
+                ("starts_before", "ISO 8601 date-time: starts before."),
+                ("status", "draft, published, cancelled or completed."),
+                ("q", "Words in the title, an artist name or the venue name."),
+                ("ordering", "starts_at (default), -starts_at or title."),
+            ),
+            *PAGE_PARAMS,
+        ],
+        responses={200: _paginated(EventSerializer), **READ_ERRORS},
+    )
+    def get(self, request):
+        return read_response(
+            request,
+            lambda: self.page(
+                selectors.event_list(user=request.user, filters=request.query_params),
+                EventSerializer,
+            ),
+        )
+
+    @extend_schema(request=EventWriteSerializer,
+                   responses={201: EventSerializer, **error_responses(400, 401, 403)})
+    def post(self, request):
+        event = services.event_create(
+            organizer=request.user, **_validated(EventWriteSerializer, request)
+        )
+        return Response(EventSerializer(event).data, status=status.HTTP_201_CREATED)
+
+
+class EventObjectApi(CatalogueApi):
+    """Endpoints about one event: readers see what the listing shows them; the organizer
+    who owns it, staff and admins change it."""
+
+    permission_classes = [LicenseScope, ReadOnlyOrOrganizer, OwnerOrStaffWrites]
+    owner_field = "organizer"
+
+    def event(self, request, ref: str):
+        event = selectors.event_get(ref=ref, user=request.user)
+        self.check_object_permissions(request, event)
+        return event
+
+
+class EventDetailApi(EventObjectApi):
+    @extend_schema(description="An event by id or slug." + CACHE_NOTE,
+                   responses={200: EventSerializer, **READ_ERRORS})
+    def get(self, request, ref: str):
+        return read_response(request, lambda: EventSerializer(self.event(request, ref)).data)
+
+    @extend_schema(request=EventWriteSerializer, responses={200: EventSerializer, **WRITE_ERRORS})
+    def patch(self, request, ref: str):
+        event = self.event(request, ref)
+        data = _validated(EventWriteSerializer, request, partial=True)
+        return Response(EventSerializer(services.event_update(event=event, data=data)).data)
+
+    @extend_schema(description="Deletes a draft; published events are cancelled instead.",
+                   responses={204: None, **WRITE_ERRORS})
+    def delete(self, request, ref: str):
+        services.event_delete(event=self.event(request, ref))
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class EventTransitionApi(EventObjectApi):
+    """POST events/{ref}/publish|cancel|complete: one step of the status workflow."""
+
+    transition: Callable[..., Any] | None = None
+
+    @extend_schema(
+        request=None,
+        description=(
+            "publish: draft → published (before it starts). cancel: published → cancelled, "
+            "with every order for it. complete: published → completed, once it has ended."
+        ),
+        responses={200: EventSerializer, **WRITE_ERRORS},
+    )
+    def post(self, request, ref: str):
+        event = self.transition(event=self.event(request, ref))
+        return Response(EventSerializer(event).data)
+
+
+# --- lineup -------------------------------------------------------------------------------
+
+
+class EventLineupApi(EventObjectApi):
+    @extend_schema(operation_id="events_lineup_list", description="The event's sets." + CACHE_NOTE,
+                   responses={200: PerformanceSerializer(many=True), **READ_ERRORS})
+    def get(self, request, ref: str):
+        return read_response(
+            request,
+            lambda: PerformanceSerializer(
+                selectors.performance_list(event=self.event(request, ref)), many=True
+            ).data,
+        )
+
+    @extend_schema(request=PerformanceWriteSerializer,
+                   responses={201: PerformanceSerializer, **WRITE_ERRORS})
+    def post(self, request, ref: str):
+        event = self.event(request, ref)
+        performance = services.performance_create(
+            event=event, **_validated(PerformanceWriteSerializer, request)
+        )
+        return Response(PerformanceSerializer(performance).data, status=status.HTTP_201_CREATED)
+
+
+class EventLineupDetailApi(EventObjectApi):
+    def performance(self, request, ref: str, performance_id: int):
+        return selectors.performance_get(event=self.event(request, ref),
+                                         performance_id=performance_id)
+
+    @extend_schema(request=PerformanceWriteSerializer,
+                   responses={200: PerformanceSerializer, **WRITE_ERRORS})
+    def patch(self, request, ref: str, performance_id: int):
+        performance = self.performance(request, ref, performance_id)
+        data = _validated(PerformanceWriteSerializer, request, partial=True)
+        performance = services.performance_update(performance=performance, data=data)
+        return Response(PerformanceSerializer(performance).data)
+
+    @extend_schema(responses={204: None, **WRITE_ERRORS})
+    def delete(self, request, ref: str, performance_id: int):
+        services.performance_delete(performance=self.performance(request, ref, performance_id))
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+# --- pictures -----------------------------------------------------------------------------
+
+
+class EventPictureListApi(EventObjectApi):
+    parser_classes = [MultiPartParser]
+
+    @extend_schema(operation_id="events_pictures_list",
+                   description="The event's gallery, in order." + CACHE_NOTE,
+                   responses={200: EventPictureSerializer(many=True), **READ_ERRORS})
+    def get(self, request, ref: str):
+        return read_response(
+            request,
+            lambda: EventPictureSerializer(self.event(request, ref).pictures.all(), many=True).data,
+        )
+
+    @extend_schema(
+        request={"multipart/form-data": EventPictureUploadSerializer},
+        description="Adds a JPEG, PNG or WebP picture (size-limited, metadata stripped).",
+        responses={201: EventPictureSerializer, **WRITE_ERRORS, **error_responses(413)},
+    )
+    def post(self, request, ref: str):
+        event = self.event(request, ref)
+        upload = _validated(EventPictureUploadSerializer, request)["picture"]
+        picture = services.event_picture_add(event=event, upload=upload)
+        return Response(EventPictureSerializer(picture).data, status=status.HTTP_201_CREATED)
+
+
+class EventPictureDetailApi(EventObjectApi):
+    @extend_schema(responses={204: None, **WRITE_ERRORS})
+    def delete(self, request, ref: str, picture_id: int):
+        event = self.event(request, ref)
+        picture = selectors.event_picture_get(event=event, picture_id=picture_id)
+        services.event_picture_delete(picture=picture)
+        return Response(status=status.HTTP_204_NO_CONTENT)

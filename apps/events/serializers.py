@@ -1,0 +1,162 @@
+"""Catalogue representations (read) and the fields clients may send (write)."""
+
+from __future__ import annotations
+
+import zoneinfo
+
+from django.utils import timezone
+from django.utils.dateparse import parse_datetime
+from rest_framework import serializers
+
+from apps.events.models import Artist, Event, EventPicture, Performance, Venue
+
+
+class AwareDateTimeField(serializers.DateTimeField):
+    """An ISO 8601 date-time that must carry its UTC offset: a bare local time is ambiguous."""
+
+    default_error_messages = {
+        "naive": "Include a UTC offset, e.g. 2030-05-01T20:00:00+02:00 or ...T18:00:00Z.",
+    }
+
+    def to_internal_value(self, value):
+        if isinstance(value, str):
+            try:
+                parsed = parse_datetime(value)
+            except ValueError:
+                parsed = None
+            if parsed is not None and timezone.is_naive(parsed):
+                self.fail("naive")
+        return super().to_internal_value(value)
+
+
+# --- venues and artists -----------------------------------------------------------------
+
+
+class VenueSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Venue
+        fields = ("id", "slug", "name", "city", "address", "country", "timezone", "capacity",
+                  "created_at", "updated_at")
+        read_only_fields = fields
+
+
+class VenueWriteSerializer(serializers.Serializer):
+    name = serializers.CharField(max_length=200)
+    city = serializers.CharField(max_length=100)
+    address = serializers.CharField(max_length=300, required=False, allow_blank=True)
+    country = serializers.RegexField(
+        r"^[A-Za-z]{2}$", error_messages={"invalid": "Use the ISO 3166-1 two-letter code."}
+    )
+    timezone = serializers.CharField(max_length=64, required=False)
+    capacity = serializers.IntegerField(min_value=1, max_value=1_000_000)
+
+    def validate_country(self, value: str) -> str:
+        return value.upper()
+
+    def validate_timezone(self, value: str) -> str:
+        try:
+            zoneinfo.ZoneInfo(value)
+        except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+            raise serializers.ValidationError("Unknown time zone; use an IANA name.") from None
+        return value
+
+
+class ArtistSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Artist
+        fields = ("id", "slug", "name", "bio", "genre", "created_at", "updated_at")
+        read_only_fields = fields
+
+
+class ArtistWriteSerializer(serializers.Serializer):
+    name = serializers.CharField(max_length=200)
+    bio = serializers.CharField(max_length=5000, required=False, allow_blank=True)
+    genre = serializers.CharField(max_length=80, required=False, allow_blank=True)
+
+
+# --- events -------------------------------------------------------------------------------
+
+
+class VenueSummarySerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Venue
+        fields = ("id", "slug", "name", "city", "country", "timezone")
+        read_only_fields = fields
+
+
+class ArtistSummarySerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Artist
+        fields = ("id", "slug", "name", "genre")
+        read_only_fields = fields
+
+
+class PerformanceSerializer(serializers.ModelSerializer):
+    artist = ArtistSummarySerializer(read_only=True)
+
+    class Meta:
+        model = Performance
+        fields = ("id", "artist", "starts_at", "ends_at", "order")
+        read_only_fields = fields
+
+
+class PerformanceWriteSerializer(serializers.Serializer):
+    artist = serializers.SlugRelatedField(
+        slug_field="slug", queryset=Artist.objects.all(), help_text="Artist slug."
+    )
+    starts_at = AwareDateTimeField()
+    ends_at = AwareDateTimeField()
+    order = serializers.IntegerField(min_value=0, max_value=1000, required=False)
+
+
+class EventPictureSerializer(serializers.ModelSerializer):
+    url = serializers.SerializerMethodField()
+    thumbnail_url = serializers.SerializerMethodField()
+
+    class Meta:
+        model = EventPicture
+        fields = ("id", "url", "thumbnail_url", "width", "height", "content_type", "position")
+        read_only_fields = fields
+
+    def get_url(self, picture: EventPicture) -> str:
+        from apps.core.pictures import picture_url
+
+        return picture_url(picture.name)
+
+    def get_thumbnail_url(self, picture: EventPicture) -> str:
+        from apps.core.pictures import picture_url
+
+        return picture_url(picture.thumbnail_name)
+
+
+class EventPictureUploadSerializer(serializers.Serializer):
+    picture = serializers.FileField(help_text="A JPEG, PNG or WebP picture.")
+
+
+class OrganizerSerializer(serializers.Serializer):
+    id = serializers.IntegerField(read_only=True)
+    display_name = serializers.CharField(read_only=True)
+
+
+class EventSerializer(serializers.ModelSerializer):
+    venue = VenueSummarySerializer(read_only=True)
+    organizer = OrganizerSerializer(read_only=True)
+    lineup = PerformanceSerializer(source="performances", many=True, read_only=True)
+    pictures = EventPictureSerializer(many=True, read_only=True)
+
+    class Meta:
+        model = Event
+        fields = ("id", "slug", "title", "description", "status", "starts_at", "ends_at",
+                  "published_at", "cancelled_at", "venue", "organizer", "lineup", "pictures",
+                  "created_at", "updated_at")
+        read_only_fields = fields
+
+
+class EventWriteSerializer(serializers.Serializer):
+    title = serializers.CharField(max_length=200)
+    description = serializers.CharField(max_length=10000, required=False, allow_blank=True)
+    venue = serializers.SlugRelatedField(
+        slug_field="slug", queryset=Venue.objects.all(), help_text="Venue slug."
+    )
+    starts_at = AwareDateTimeField()
+    ends_at = AwareDateTimeField()

@@ -1,0 +1,373 @@
+"""Catalogue writes: venues, artists, events and their status workflow, lineup, pictures."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from django.db import IntegrityError, models, transaction
+from django.utils import timezone
+from django.utils.text import slugify
+
+from apps.core.errors import InvalidState
+from apps.events import public_cache
+from apps.events.errors import (
+    AlreadyInLineup,
+    InUse,
+    PictureExists,
+    ScheduleInvalid,
+    SetOutsideEvent,
+    TooManyPictures,
+)
+from apps.events.models import Artist, Event, EventPicture, EventStatus, Performance, Venue
+
+SLUG_ATTEMPTS = 5
+
+
+def _free_slug(model: type[models.Model], text: str, fallback: str) -> str:
+    base = slugify(text)[:200].strip("-") or fallback
+    # A slug made only of digits would read as an id in /events/{slug-or-id}.
+    if base.isdigit():
+        base = f"{fallback}-{base}"
+    taken = set(model.objects.filter(slug__startswith=base).values_list("slug", flat=True))
+    slug, n = base, 1
+    while slug in taken:
+        n += 1
+        slug = f"{base}-{n}"
+    return slug
+
+
+def _create_with_slug(model: type[models.Model], text: str, fallback: str, **fields: Any):
+    """Creates a row with a unique slug made from `text`; a concurrent twin retries."""
+    for attempt in range(SLUG_ATTEMPTS):
+        slug = _free_slug(model, text, fallback)
+        try:
+            with transaction.atomic():
+                return model.objects.create(slug=slug, **fields)
+        except IntegrityError as exc:
+            if "slug" not in str(exc) or attempt == SLUG_ATTEMPTS - 1:
+                raise
+    raise AssertionError("unreachable")
+
+
+def _apply(instance: models.Model, data: dict[str, Any], fields: tuple[str, ...]) -> list[str]:
+    changed = [f for f in fields if f in data and getattr(instance, f) != data[f]]
+    for field in changed:
+        setattr(instance, field, data[field])
+    return changed
+
+
+# --- venues and artists -----------------------------------------------------------------
+
+VENUE_FIELDS = ("name", "city", "address", "country", "timezone", "capacity")
+ARTIST_FIELDS = ("name", "bio", "genre")
+
+
+@transaction.atomic
+def venue_create(*, created_by, name: str, city: str, country: str, capacity: int,
+                 address: str = "", timezone: str = "UTC") -> Venue:
+    venue = _create_with_slug(
+        Venue, f"{name} {city}", "venue", created_by=created_by, name=name, city=city,
+        country=country, capacity=capacity, address=address, timezone=timezone,
+    )
+    public_cache.invalidate()
+    return venue
+
+
+def _save_changes(entry: models.Model, data: dict[str, Any], fields: tuple[str, ...]):
+    changed = _apply(entry, data, fields)
+    if changed:
+        entry.save(update_fields=[*changed, "updated_at"])
+        public_cache.invalidate()
+    return entry
+
+
+def _delete_unused(entry: models.Model, message: str) -> None:
+    try:
+        with transaction.atomic():
+            entry.delete()
+    except (models.ProtectedError, IntegrityError):
+        # ProtectedError from the ORM's check; IntegrityError from the foreign key when a
+        # concurrent insert refers to the entry after that check.
+        raise InUse(message) from None
+    public_cache.invalidate()
+
+
+@transaction.atomic
+def venue_update(*, venue: Venue, data: dict[str, Any]) -> Venue:
+    return _save_changes(venue, data, VENUE_FIELDS)
+
+
+@transaction.atomic
+def venue_delete(*, venue: Venue) -> None:
+    _delete_unused(venue, "Events take place at this venue; it cannot be deleted.")
+
+
+@transaction.atomic
+def artist_create(*, created_by, name: str, bio: str = "", genre: str = "") -> Artist:
+    artist = _create_with_slug(
+        Artist, name, "artist", created_by=created_by, name=name, bio=bio, genre=genre
+    )
+    public_cache.invalidate()
+    return artist
+
+
+@transaction.atomic
+def artist_update(*, artist: Artist, data: dict[str, Any]) -> Artist:
+    return _save_changes(artist, data, ARTIST_FIELDS)
+
+
+@transaction.atomic
+def artist_delete(*, artist: Artist) -> None:
+    _delete_unused(artist, "This artist is in the lineup of an event; it cannot be deleted.")
+
+
+# --- events -------------------------------------------------------------------------------
+
+EVENT_FIELDS = ("title", "description", "venue", "starts_at", "ends_at")
+EDITABLE_STATUSES = (EventStatus.DRAFT, EventStatus.PUBLISHED)
+
+
+def _check_schedule(starts_at: datetime, ends_at: datetime) -> None:
+    if ends_at <= starts_at:
+        raise ScheduleInvalid(details={"ends_at": ["Must be after starts_at."]})
+
+
+def _locked(event: Event) -> Event:
+    """The event's row, locked until the transaction ends: status changes, schedule changes
+    and lineup changes of one event run one at a time."""
+    return Event.objects.select_for_update().select_related("venue", "organizer").get(
+        pk=event.pk
+    )
+
+
+def _require_editable(event: Event) -> None:
+    if event.status not in EDITABLE_STATUSES:
+        raise InvalidState(f"A {event.status} event can no longer be changed.")
+
+
+@transaction.atomic
+def event_create(*, organizer, venue: Venue, title: str, starts_at: datetime,
+                 ends_at: datetime, description: str = "") -> Event:
+    _check_schedule(starts_at, ends_at)
+    event = _create_with_slug(
+        Event, title, "event", organizer=organizer, venue=venue, title=title,
+        description=description, starts_at=starts_at, ends_at=ends_at,
+    )
+    # A new event is a draft: no cached public page shows it yet.
+    return event
+
+
+@transaction.atomic
+def event_update(*, event: Event, data: dict[str, Any]) -> Event:
+    event = _locked(event)
+    _require_editable(event)
+    changed = _apply(event, data, EVENT_FIELDS)
+    _check_schedule(event.starts_at, event.ends_at)
+    if {"starts_at", "ends_at"} & set(changed):
+        outside = event.performances.filter(
+            models.Q(starts_at__lt=event.starts_at) | models.Q(ends_at__gt=event.ends_at)
+        )
+        if outside.exists():
+            raise SetOutsideEvent(
+                "The new schedule leaves sets of the lineup outside the event.",
+                details={"performances": sorted(outside.values_list("pk", flat=True))},
+            )
+    if changed:
+        event.save(update_fields=[*changed, "updated_at"])
+        public_cache.invalidate()
+    return event
+
+
+@transaction.atomic
+def event_publish(*, event: Event) -> Event:
+    event = _locked(event)
+    if event.status != EventStatus.DRAFT:
+        raise InvalidState(f"Only draft events can be published; this one is {event.status}.")
+    now = timezone.now()
+    if event.starts_at <= now:
+        raise InvalidState("An event that has already started cannot be published.")
+    event.status, event.published_at = EventStatus.PUBLISHED, now
+    event.save(update_fields=["status", "published_at", "updated_at"])
+    public_cache.invalidate()
+    return event
+
+
+@transaction.atomic
+def event_cancel(*, event: Event) -> Event:
+    """Cancels a published event and, in the same transaction, every order for it."""
+    from apps.tickets.services import order_cancel_all_for_event
+
+    event = _locked(event)
+    if event.status != EventStatus.PUBLISHED:
+        raise InvalidState(f"Only published events can be cancelled; this one is {event.status}.")
+    event.status, event.cancelled_at = EventStatus.CANCELLED, timezone.now()
+    event.save(update_fields=["status", "cancelled_at", "updated_at"])
+    order_cancel_all_for_event(event=event)
+    public_cache.invalidate()
+    return event
+
+
+@transaction.atomic
+def event_complete(*, event: Event) -> Event:
+    event = _locked(event)
+    if event.status != EventStatus.PUBLISHED:
+        raise InvalidState(f"Only published events can be completed; this one is {event.status}.")
+    if event.ends_at > timezone.now():
+        raise InvalidState("An event can be completed only once it has ended.")
+    event.status = EventStatus.COMPLETED
+    event.save(update_fields=["status", "updated_at"])
+    public_cache.invalidate()
+    return event
+
+
+@transaction.atomic
+def event_delete(*, event: Event) -> None:
+    """Deletes a draft. An event that was ever published may have sold tickets: it is
+    cancelled instead, never deleted."""
+    event = _locked(event)
+    if event.status != EventStatus.DRAFT or event.published_at is not None:
+        raise InvalidState("Only draft events can be deleted; cancel a published event instead.")
+    names = _picture_names(event.pictures.all())
+    event.delete()
+    _delete_files_on_commit(names)
+
+
+# --- lineup -------------------------------------------------------------------------------
+
+PERFORMANCE_FIELDS = ("artist", "starts_at", "ends_at", "order")
+
+
+def _check_set(event: Event, performance: Performance) -> None:
+    _check_schedule(performance.starts_at, performance.ends_at)
+    if performance.starts_at < event.starts_at or performance.ends_at > event.ends_at:
+        raise SetOutsideEvent(
+            details={"event": {"starts_at": event.starts_at.isoformat(),
+                               "ends_at": event.ends_at.isoformat()}}
+        )
+
+
+def _save_set(performance: Performance, **kwargs: Any) -> None:
+    try:
+        with transaction.atomic():
+            performance.save(**kwargs)
+    except IntegrityError as exc:
+        if Performance.objects.filter(
+            event_id=performance.event_id, artist_id=performance.artist_id
+        ).exclude(pk=performance.pk).exists():
+            raise AlreadyInLineup() from exc
+        raise
+
+
+@transaction.atomic
+def performance_create(*, event: Event, artist: Artist, starts_at: datetime,
+                       ends_at: datetime, order: int = 0) -> Performance:
+    # The event row lock keeps a concurrent schedule change from moving the event away
+    # from this set between the check and the insert: the rule spans two tables, which a
+    # check constraint cannot read.
+    event = _locked(event)
+    _require_editable(event)
+    performance = Performance(
+        event=event, artist=artist, starts_at=starts_at, ends_at=ends_at, order=order
+    )
+    _check_set(event, performance)
+    _save_set(performance)
+    if event.status != EventStatus.DRAFT:
+        public_cache.invalidate()
+    return performance
+
+
+@transaction.atomic
+def performance_update(*, performance: Performance, data: dict[str, Any]) -> Performance:
+    event = _locked(performance.event)
+    _require_editable(event)
+    changed = _apply(performance, data, PERFORMANCE_FIELDS)
+    _check_set(event, performance)
+    if changed:
+        _save_set(performance, update_fields=[*changed, "updated_at"])
+        if event.status != EventStatus.DRAFT:
+            public_cache.invalidate()
+    return performance
+
+
+@transaction.atomic
+def performance_delete(*, performance: Performance) -> None:
+    event = _locked(performance.event)
+    _require_editable(event)
+    performance.delete()
+    if event.status != EventStatus.DRAFT:
+        public_cache.invalidate()
+
+
+# --- pictures -----------------------------------------------------------------------------
+
+MAX_PICTURES = 20
+
+
+def event_picture_add(*, event: Event, upload: Any) -> EventPicture:
+    """Stores an uploaded picture (validated like avatars) at the end of the gallery."""
+    from apps.core.pictures import picture_store
+
+    _require_editable(event)
+    # Decoding and re-encoding take a while: done before the event row is locked.
+    stored = picture_store(upload=upload, prefix=f"events/{event.pk}")
+    try:
+        return _event_picture_insert(event=event, stored=stored)
+    except BaseException:
+        _discard_unreferenced([stored.name, stored.thumbnail_name])
+        raise
+
+
+@transaction.atomic
+def _event_picture_insert(*, event: Event, stored: Any) -> EventPicture:
+    event = _locked(event)
+    _require_editable(event)
+    pictures = event.pictures.all()
+    if pictures.filter(name=stored.name).exists():
+        raise PictureExists()
+    if pictures.count() >= MAX_PICTURES:
+        raise TooManyPictures(details={"max_pictures": MAX_PICTURES})
+    last = pictures.aggregate(last=models.Max("position"))["last"]
+    picture = EventPicture.objects.create(
+        event=event, name=stored.name, thumbnail_name=stored.thumbnail_name,
+        width=stored.width, height=stored.height, content_type=stored.content_type,
+        position=0 if last is None else last + 1,
+    )
+    if event.status != EventStatus.DRAFT:
+        public_cache.invalidate()
+    return picture
+
+
+@transaction.atomic
+def event_picture_delete(*, picture: EventPicture) -> None:
+    event = _locked(picture.event)
+    picture.delete()
+    _delete_files_on_commit(_picture_names([picture]))
+    if event.status != EventStatus.DRAFT:
+        public_cache.invalidate()
+
+
+
+def _picture_names(pictures) -> list[str]:
+    return [name for p in pictures for name in (p.name, p.thumbnail_name)]
+
+
+def _delete_files_on_commit(names: list[str]) -> None:
+    if not names:
+        return
+    from apps.core.pictures import picture_delete
+
+    # Files go only once the rows are gone for good: a rollback keeps both.
+    transaction.on_commit(lambda: picture_delete(names=names))
+
+
+def _discard_unreferenced(names: list[str]) -> None:
+    from apps.core.pictures import picture_delete
+
+    # Picture names come from the content: an identical picture already in the gallery
+    # shares these files and keeps them.
+    referenced = EventPicture.objects.filter(
+        models.Q(name__in=names) | models.Q(thumbnail_name__in=names)
+    ).values_list("name", "thumbnail_name")
+    keep = {name for pair in referenced for name in pair}
+    picture_delete(names=[name for name in names if name not in keep])

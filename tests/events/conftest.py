@@ -1,0 +1,26 @@
+"""Catalogue test fixtures: a fast password hasher and a real picture to upload."""
+
+from __future__ import annotations
+
+import io
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+
+
+@pytest.fixture(autouse=True)
+def _fast_password_hasher(settings):
+    # Users come from factories with a password; the default hasher costs ~0.3 s each.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture
+def png_upload():
+    from PIL import Image
+
+    def make(name: str = "stage.png", color=(200, 30, 60)) -> SimpleUploadedFile:
+        out = io.BytesIO()
+        Image.new("RGB", (640, 480), color).save(out, format="PNG")
+        return SimpleUploadedFile(name, out.getvalue(), content_type="image/png")
+
+    return make
