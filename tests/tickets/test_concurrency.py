@@ -1,0 +1,91 @@
+"""Races on MariaDB through the real API: buyers for the last seats, retries of one order,
+two scanners at one door. Each thread has its own client and database connection."""
+
+import threading
+from collections import Counter
+
+import pytest
+from django.db import connection
+from rest_framework.test import APIClient
+
+from apps.tickets.models import IdempotencyKey, Order, Ticket
+from tests.accounts.factories import UserFactory
+from tests.tickets.factories import TicketTypeFactory, make_order
+
+pytestmark = [pytest.mark.mysql, pytest.mark.django_db(transaction=True)]
+
+
+def race(calls) -> list:
+    """Runs the calls at once, each in its own thread (and so its own DB connection)."""
+    barrier = threading.Barrier(len(calls))
+    results: list = [None] * len(calls)
+
+    def run(i, call):
+        try:
+            barrier.wait()
+            results[i] = call()
+        except Exception as exc:
+            results[i] = exc
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=run, args=(i, c)) for i, c in enumerate(calls)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    return results
+
+
+def poster(user, url: str, body: dict, **headers):
+    def call():
+        client = APIClient()
+        client.force_authenticate(user)
+        response = client.post(url, body, format="json", **headers)
+        return response.status_code, response.json()
+
+    return call
+
+
+def test_twenty_buyers_for_five_seats_sell_exactly_five():
+    ticket_type = TicketTypeFactory(capacity=5)
+    body = {"event": ticket_type.event_id,
+            "items": [{"ticket_type": ticket_type.pk, "quantity": 1}]}
+    buyers = [UserFactory() for _ in range(20)]
+
+    results = race([poster(b, "/api/v1/orders", body) for b in buyers])
+
+    statuses = Counter(r[0] if isinstance(r, tuple) else repr(r) for r in results)
+    assert statuses == {201: 5, 409: 15}
+    assert {r[1]["error"]["code"] for r in results if r[0] == 409} == {"sold_out"}
+    ticket_type.refresh_from_db()
+    assert ticket_type.sold == 5
+    assert Ticket.objects.count() == Order.objects.count() == 5
+
+
+def test_simultaneous_retries_with_one_key_make_one_order():
+    ticket_type = TicketTypeFactory(capacity=50)
+    buyer = UserFactory()
+    body = {"event": ticket_type.event_id,
+            "items": [{"ticket_type": ticket_type.pk, "quantity": 2}]}
+
+    results = race([poster(buyer, "/api/v1/orders", body, HTTP_IDEMPOTENCY_KEY="same")
+                    for _ in range(8)])
+
+    assert all(isinstance(r, tuple) and r[0] == 201 for r in results), results
+    assert len({repr(r[1]) for r in results}) == 1
+    assert Order.objects.count() == IdempotencyKey.objects.count() == 1
+    ticket_type.refresh_from_db()
+    assert ticket_type.sold == 2
+
+
+def test_two_scanners_admit_a_ticket_once():
+    order = make_order()
+    ticket = order.tickets.get()
+    door = order.event.organizer
+    url = f"/api/v1/events/{order.event_id}/check-in"
+
+    results = race([poster(door, url, {"code": ticket.code}) for _ in range(6)])
+
+    codes = Counter(r[0] if r[0] == 200 else r[1]["error"]["code"] for r in results)
+    assert codes == {200: 1, "already_checked_in": 5}
