@@ -1,17 +1,41 @@
-"""Admin for users: roles, Cognito identity, searchable by email and sub."""
+"""Admin for users: roles, Cognito identity, searchable by email and sub, avatar preview.
+
+Operators sign in here with Django's own login (createsuperuser, or a superuser grants
+is_staff). The role of a Cognito user is read-only here: it follows their Cognito groups on
+every request, so change the groups in the user pool instead. Unticking "active" refuses the user's
+tokens from the next request on.
+"""
 
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+from django.utils.html import format_html
 
 from apps.accounts.models import User
+from apps.core.pictures import picture_url
 
 
 @admin.register(User)
 class UserAdmin(DjangoUserAdmin):
-    list_display = ("username", "email", "role", "cognito_sub", "is_staff", "date_joined")
-    list_filter = ("role", "is_staff", "is_superuser", "is_active")
+    list_display = ("username", "email", "role", "cognito_sub", "is_active", "is_staff",
+                    "date_joined")
+    list_filter = ("role", "is_active", "is_staff", "is_superuser")
     search_fields = ("username", "email", "cognito_sub", "display_name")
+    readonly_fields = ("cognito_sub", "avatar_preview", "last_login", "date_joined")
     fieldsets = (
         *DjangoUserAdmin.fieldsets,
-        ("Concert", {"fields": ("role", "cognito_sub", "display_name", "bio")}),
+        ("Concert", {"fields": ("role", "cognito_sub", "display_name", "bio",
+                                "avatar_preview")}),
     )
+
+    def get_readonly_fields(self, request, obj=None):
+        fields = super().get_readonly_fields(request, obj)
+        return (*fields, "role") if obj is not None and obj.cognito_sub else fields
+
+    @admin.display(description="Avatar")
+    def avatar_preview(self, user: User) -> str:
+        if not user.avatar_thumbnail:
+            return "—"
+        return format_html(
+            '<a href="{}"><img src="{}" alt="" style="max-height: 96px"></a>',
+            picture_url(user.avatar), picture_url(user.avatar_thumbnail),
+        )

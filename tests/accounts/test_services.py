@@ -1,0 +1,132 @@
+"""Users from claims (race-free, written only when something changed) and avatars."""
+
+from __future__ import annotations
+
+import threading
+
+import pytest
+from django.db import connection
+
+from apps.accounts import services
+from apps.accounts.models import User
+from apps.accounts.roles import Role, groups_from_claim
+from apps.accounts.services import (
+    InvalidClaims,
+    user_avatar_delete,
+    user_avatar_set,
+    user_from_claims,
+)
+from tests.accounts.factories import UserFactory
+from tests.core.test_pictures import picture_file, stored_files
+
+
+@pytest.mark.parametrize(("claim", "groups"), [
+    (["organizer", "staff"], ["organizer", "staff"]),
+    ("[organizer staff]", ["organizer", "staff"]),
+    ("[admin]", ["admin"]),
+    ('["staff","organizer"]', ["staff", "organizer"]),
+    ("[]", []),
+    ("", []),
+    (None, []),
+])
+def test_groups_claim_as_a_list_or_as_api_gateway_flattens_it(claim, groups):
+    assert groups_from_claim(claim) == groups
+
+
+@pytest.mark.django_db
+def test_first_request_makes_the_user_later_ones_follow_groups_and_email(
+        django_assert_num_queries):
+    claims = {"sub": "s-1", "email": "a@example.com", "cognito:groups": ["organizer"]}
+    user = user_from_claims(claims=claims)
+    assert (user.cognito_sub, user.username, user.email, user.role) == (
+        "s-1", "s-1", "a@example.com", Role.ORGANIZER)
+
+    with django_assert_num_queries(1):
+        assert user_from_claims(claims=claims).pk == user.pk
+
+    # An access token carries no email: the stored one stays.
+    with django_assert_num_queries(2):
+        again = user_from_claims(claims={"sub": "s-1", "cognito:groups": "[admin]"})
+    assert (again.role, again.email) == (Role.ADMIN, "a@example.com")
+    user.refresh_from_db()
+    assert (user.role, user.email, user.is_staff) == (Role.ADMIN, "a@example.com", False)
+
+    user_from_claims(claims={"sub": "s-1", "email": "b@example.com"})
+    user.refresh_from_db()
+    assert (user.role, user.email) == (Role.FAN, "b@example.com")
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("sub", [None, "", 7, "x" * 65])
+def test_claims_without_a_usable_sub_are_refused(sub):
+    with pytest.raises(InvalidClaims):
+        user_from_claims(claims={"sub": sub})
+    assert not User.objects.exists()
+
+
+@pytest.mark.mysql
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_first_requests_make_one_user():
+    claims = {"sub": "race-1", "email": "race@example.com", "cognito:groups": ["staff"]}
+    workers = 6
+    barrier = threading.Barrier(workers)
+    results, errors = [], []
+
+    def first_request():
+        try:
+            barrier.wait(timeout=10)
+            results.append(user_from_claims(claims=claims).pk)
+        except Exception as exc:
+            errors.append(exc)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=first_request) for _ in range(workers)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+    assert errors == []
+    assert len(set(results)) == 1 and len(results) == workers
+    assert User.objects.filter(cognito_sub="race-1").count() == 1
+
+
+@pytest.mark.django_db
+def test_replacing_and_deleting_an_avatar_removes_the_old_files(settings):
+    user, other = UserFactory(), UserFactory()
+    user_avatar_set(user=other, upload=picture_file("PNG"))
+    theirs = stored_files(settings)
+
+    user_avatar_set(user=user, upload=picture_file("JPEG", (300, 200)))
+    first = (user.avatar, user.avatar_thumbnail)
+    assert first[0].startswith(f"avatars/{user.pk}/")
+
+    user_avatar_set(user=user, upload=picture_file("WEBP", (200, 300)))
+    user.refresh_from_db()
+    assert (user.avatar, user.avatar_thumbnail) != first
+    assert stored_files(settings) == sorted([*theirs, user.avatar, user.avatar_thumbnail])
+
+    # The same picture again keeps its files.
+    user_avatar_set(user=user, upload=picture_file("WEBP", (200, 300)))
+    assert stored_files(settings) == sorted([*theirs, user.avatar, user.avatar_thumbnail])
+
+    user_avatar_delete(user=user)
+    user.refresh_from_db()
+    assert (user.avatar, user.avatar_thumbnail) == ("", "")
+    assert stored_files(settings) == theirs
+
+
+@pytest.mark.django_db
+def test_a_failed_save_removes_the_new_files_and_keeps_the_old(settings, monkeypatch):
+    user = UserFactory()
+    user_avatar_set(user=user, upload=picture_file("PNG"))
+    before = stored_files(settings)
+
+    def broken(*args):
+        raise RuntimeError("database went away")
+
+    monkeypatch.setattr(services, "_swap_avatar", broken)
+    with pytest.raises(RuntimeError):
+        user_avatar_set(user=user, upload=picture_file("JPEG"))
+    assert stored_files(settings) == before
