@@ -57,6 +57,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "apps.usage.middleware.UsageMeteringMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "concert.api.middleware.JsonErrorMiddleware",
@@ -153,8 +154,11 @@ REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "concert.api.authentication.ApiGatewayAuthentication",
         "concert.api.authentication.BearerJWTAuthentication",
+        "apps.licensing.authentication.LicenseKeyAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    # Counts every /api/v1 request and refuses it with 429 once the plan's daily quota is used.
+    "DEFAULT_THROTTLE_CLASSES": ["apps.usage.throttling.UsageQuotaThrottle"],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
     "DEFAULT_PARSER_CLASSES": [
         "rest_framework.parsers.JSONParser",
@@ -220,6 +224,9 @@ LOGGING = {
 # How long an order's Idempotency-Key replays the first order (seconds); older keys are
 # ignored and purged by `manage.py idempotency_keys_purge`.
 IDEMPOTENCY_KEY_TTL = 24 * 60 * 60
+
+# Plan of accounts that have none assigned (a Plan name; created by licensing's migrations).
+USAGE_DEFAULT_PLAN = env.str("USAGE_DEFAULT_PLAN", default="free")
 
 # Management commands the Lambda runs on a direct invocation {"manage": [...]}.
 LAMBDA_MANAGE_COMMANDS = frozenset(

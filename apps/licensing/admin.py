@@ -1,0 +1,59 @@
+"""Admin for plans, account plans and license keys (revocable, the hash never shown)."""
+
+from __future__ import annotations
+
+from django import forms
+from django.contrib import admin, messages
+
+from apps.licensing.models import LicenseKey, Plan, Scope, Subscription
+from apps.licensing.services import license_key_revoke
+
+
+@admin.register(Plan)
+class PlanAdmin(admin.ModelAdmin):
+    list_display = ("name", "daily_quota", "group_quotas", "description", "updated_at")
+    search_fields = ("name",)
+
+
+@admin.register(Subscription)
+class SubscriptionAdmin(admin.ModelAdmin):
+    list_display = ("user", "plan", "updated_at")
+    list_filter = ("plan",)
+    list_select_related = ("user", "plan")
+    search_fields = ("user__username", "user__email")
+    raw_id_fields = ("user",)
+
+
+class LicenseKeyForm(forms.ModelForm):
+    scopes = forms.MultipleChoiceField(choices=Scope.choices,
+                                       widget=forms.CheckboxSelectMultiple)
+
+    class Meta:
+        model = LicenseKey
+        fields = ("name", "scopes", "plan", "expires_at")
+
+
+@admin.register(LicenseKey)
+class LicenseKeyAdmin(admin.ModelAdmin):
+    form = LicenseKeyForm
+    list_display = ("name", "owner", "prefix", "scopes", "plan", "created_at", "last_used_at",
+                    "expires_at", "revoked_at")
+    list_filter = (("revoked_at", admin.EmptyFieldListFilter), "plan", "created_at")
+    list_select_related = ("owner", "plan")
+    search_fields = ("name", "prefix", "owner__username", "owner__email")
+    fields = ("owner", "name", "prefix", "scopes", "plan", "created_at", "last_used_at",
+              "expires_at", "revoked_at", "rotated_from")
+    readonly_fields = ("owner", "prefix", "created_at", "last_used_at", "revoked_at",
+                       "rotated_from")
+    actions = ["revoke"]
+
+    def has_add_permission(self, request) -> bool:
+        # The full key is shown once to the account that creates it, through the API.
+        return False
+
+    @admin.action(description="Revoke selected license keys")
+    def revoke(self, request, queryset) -> None:
+        keys = list(queryset.filter(revoked_at__isnull=True))
+        for key in keys:
+            license_key_revoke(key=key)
+        self.message_user(request, f"Revoked {len(keys)} license key(s).", messages.SUCCESS)

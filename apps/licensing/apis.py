@@ -1,0 +1,108 @@
+"""License key endpoints: an account creates, lists, revokes and rotates its partner keys.
+
+Every endpoint here refuses requests made with a license key (no `license_scope`), so a
+key can never mint or manage keys.
+"""
+
+from __future__ import annotations
+
+from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
+from rest_framework import serializers, status
+from rest_framework.permissions import IsAuthenticated
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from apps.accounts.permissions import LicenseScope
+from apps.licensing import schema as _schema  # noqa: F401  (registers the auth scheme)
+from apps.licensing import selectors, services
+from apps.licensing.serializers import (
+    LicenseKeyCreateSerializer,
+    LicenseKeySerializer,
+    LicenseKeyWithSecretSerializer,
+)
+from concert.api.pagination import PageNumberPagination
+from concert.api.schema import error_responses
+
+PAGE_PARAMS = [
+    OpenApiParameter("page", int, description="Page number."),
+    OpenApiParameter("page_size", int, description="Items per page (at most 100)."),
+]
+PAGINATED_KEYS = inline_serializer(
+    name="PaginatedLicenseKeyList",
+    fields={
+        "count": serializers.IntegerField(),
+        "next": serializers.URLField(allow_null=True),
+        "previous": serializers.URLField(allow_null=True),
+        "results": LicenseKeySerializer(many=True),
+    },
+)
+KEY_ERRORS = error_responses(
+    401, 403, 404, 429,
+    descriptions={403: "Not allowed with a license key: sign in as the account instead."},
+)
+
+
+class LicenseKeyApi(APIView):
+    permission_classes = [IsAuthenticated, LicenseScope]
+
+    def owned(self, key_id: int):
+        return selectors.license_key_get(owner=self.request.user, key_id=key_id)
+
+
+class LicenseKeyListApi(LicenseKeyApi):
+    @extend_schema(
+        operation_id="license_keys_list", parameters=PAGE_PARAMS,
+        responses={200: PAGINATED_KEYS, **KEY_ERRORS}, tags=["license-keys"],
+        summary="The caller's license keys, newest first (never the secret).",
+    )
+    def get(self, request):
+        paginator = PageNumberPagination()
+        page = paginator.paginate_queryset(
+            selectors.license_key_list(owner=request.user), request, view=self,
+        )
+        return paginator.get_paginated_response(LicenseKeySerializer(page, many=True).data)
+
+    @extend_schema(
+        operation_id="license_keys_create", request=LicenseKeyCreateSerializer,
+        responses={201: LicenseKeyWithSecretSerializer,
+                   **error_responses(400, 409), **KEY_ERRORS},
+        tags=["license-keys"],
+        summary="Create a key; the full key is in this response only.",
+    )
+    def post(self, request):
+        serializer = LicenseKeyCreateSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        key, raw = services.license_key_create(owner=request.user, **serializer.validated_data)
+        data = LicenseKeyWithSecretSerializer(key, context={"raw_key": raw}).data
+        return Response(data, status=status.HTTP_201_CREATED)
+
+
+class LicenseKeyDetailApi(LicenseKeyApi):
+    @extend_schema(operation_id="license_keys_retrieve",
+                   responses={200: LicenseKeySerializer, **KEY_ERRORS}, tags=["license-keys"])
+    def get(self, request, key_id: int):
+        return Response(LicenseKeySerializer(self.owned(key_id)).data)
+
+
+class LicenseKeyRevokeApi(LicenseKeyApi):
+    @extend_schema(
+        operation_id="license_keys_revoke", request=None,
+        responses={200: LicenseKeySerializer, **KEY_ERRORS}, tags=["license-keys"],
+        summary="Revoke a key at once; revoking twice changes nothing.",
+    )
+    def post(self, request, key_id: int):
+        key = services.license_key_revoke(key=self.owned(key_id))
+        return Response(LicenseKeySerializer(key).data)
+
+
+class LicenseKeyRotateApi(LicenseKeyApi):
+    @extend_schema(
+        operation_id="license_keys_rotate", request=None,
+        responses={201: LicenseKeyWithSecretSerializer, **error_responses(409), **KEY_ERRORS},
+        tags=["license-keys"],
+        summary="Replace a key: a new key (shown once) and the old one revoked together.",
+    )
+    def post(self, request, key_id: int):
+        successor, raw = services.license_key_rotate(key=self.owned(key_id))
+        data = LicenseKeyWithSecretSerializer(successor, context={"raw_key": raw}).data
+        return Response(data, status=status.HTTP_201_CREATED)

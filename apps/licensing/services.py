@@ -1,0 +1,99 @@
+"""Writes of license keys (create, revoke, rotate, last use) and of account plans."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime
+
+from django.contrib.auth import get_user_model
+from django.core.cache import cache
+from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone
+
+from apps.licensing import keys
+from apps.licensing.errors import InvalidScopes, LicenseKeyInactive, TooManyLicenseKeys
+from apps.licensing.models import LicenseKey, Plan, Scope, Subscription
+from apps.licensing.selectors import plan_cache_key
+
+MAX_ACTIVE_KEYS = 20
+# last_used_at is written at most once per key in this many seconds, not on every request.
+LAST_USED_RESOLUTION_SECONDS = 300
+
+
+def _clean_scopes(scopes: Iterable[str]) -> list[str]:
+    chosen = set(scopes)
+    unknown = sorted(chosen - set(Scope.values))
+    if unknown or not chosen:
+        raise InvalidScopes(details={"scopes": [f"Unknown scope: {s}." for s in unknown]
+                                     or ["Choose at least one scope."]})
+    return sorted(chosen)
+
+
+def _active(queryset, now: datetime):
+    return queryset.filter(revoked_at__isnull=True).filter(
+        Q(expires_at__isnull=True) | Q(expires_at__gt=now)
+    )
+
+
+@transaction.atomic
+def license_key_create(*, owner, name: str, scopes: Iterable[str],
+                       expires_at: datetime | None = None,
+                       plan: Plan | None = None) -> tuple[LicenseKey, str]:
+    """A new key and its raw value, which is returned here once and never stored."""
+    scopes = _clean_scopes(scopes)
+    now = timezone.now()
+    # Serialises key creation per account so concurrent requests cannot pass the limit.
+    list(get_user_model().objects.select_for_update().filter(pk=owner.pk).values_list("pk"))
+    if _active(LicenseKey.objects.filter(owner=owner), now).count() >= MAX_ACTIVE_KEYS:
+        raise TooManyLicenseKeys()
+    raw, prefix, key_hash = keys.generate()
+    key = LicenseKey.objects.create(
+        owner=owner, name=name, scopes=scopes, expires_at=expires_at, plan=plan,
+        prefix=prefix, key_hash=key_hash,
+    )
+    return key, raw
+
+
+@transaction.atomic
+def license_key_revoke(*, key: LicenseKey) -> LicenseKey:
+    """Revokes the key; revoking a revoked key changes nothing."""
+    locked = LicenseKey.objects.select_for_update().get(pk=key.pk)
+    if locked.revoked_at is None:
+        locked.revoked_at = timezone.now()
+        locked.save(update_fields=["revoked_at", "updated_at"])
+    key.revoked_at, key.updated_at = locked.revoked_at, locked.updated_at
+    return key
+
+
+@transaction.atomic
+def license_key_rotate(*, key: LicenseKey) -> tuple[LicenseKey, str]:
+    """A successor with the same name, scopes, plan and expiry; the old key is revoked."""
+    locked = LicenseKey.objects.select_for_update().get(pk=key.pk)
+    if not locked.is_active:
+        raise LicenseKeyInactive()
+    raw, prefix, key_hash = keys.generate()
+    successor = LicenseKey.objects.create(
+        owner_id=locked.owner_id, name=locked.name, scopes=locked.scopes,
+        plan_id=locked.plan_id, expires_at=locked.expires_at, prefix=prefix,
+        key_hash=key_hash, rotated_from=locked,
+    )
+    locked.revoked_at = timezone.now()
+    locked.save(update_fields=["revoked_at", "updated_at"])
+    return successor, raw
+
+
+def license_key_touch(*, key: LicenseKey) -> None:
+    """Records that the key was used, at most once per resolution period."""
+    if not cache.add(f"licensing:last-used:{key.pk}", 1, LAST_USED_RESOLUTION_SECONDS):
+        return
+    now = timezone.now()
+    LicenseKey.objects.filter(pk=key.pk).update(last_used_at=now)
+    key.last_used_at = now
+
+
+@transaction.atomic
+def subscription_set(*, user, plan: Plan) -> Subscription:
+    subscription, _ = Subscription.objects.update_or_create(user=user, defaults={"plan": plan})
+    transaction.on_commit(lambda: cache.delete(plan_cache_key(user.pk)))
+    return subscription

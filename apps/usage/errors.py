@@ -1,0 +1,12 @@
+"""Usage errors: a plan's daily quota is used up (429 with Retry-After)."""
+
+from __future__ import annotations
+
+from rest_framework import exceptions
+
+
+class QuotaExceeded(exceptions.Throttled):
+    default_code = "quota_exceeded"
+
+    def __init__(self, message: str, wait: int):
+        super().__init__(wait=wait, detail=message, code=self.default_code)

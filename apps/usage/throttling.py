@@ -1,0 +1,52 @@
+"""The quota check: counts each /api/v1 request once and refuses it past the plan's quota."""
+
+from __future__ import annotations
+
+import math
+from datetime import datetime, time, timedelta
+
+from django.utils import timezone
+from rest_framework.throttling import BaseThrottle
+
+from apps.licensing.selectors import PlanLimits, plan_limits_for_key, plan_limits_for_user
+from apps.usage.errors import QuotaExceeded
+from apps.usage.metering import COUNTED, endpoint_group, subject_of
+from apps.usage.services import usage_record
+
+
+def seconds_to_midnight(now: datetime) -> int:
+    midnight = datetime.combine(now.date() + timedelta(days=1), time.min, tzinfo=now.tzinfo)
+    return max(math.ceil((midnight - now).total_seconds()), 1)
+
+
+def quota_message(limits: PlanLimits, group: str, total: int, group_total: int) -> str | None:
+    if limits.daily_quota is not None and total > limits.daily_quota:
+        return (f"The daily quota of {limits.daily_quota} requests of plan "
+                f"'{limits.name}' is used up; it resets at 00:00 UTC.")
+    group_quota = limits.group_quotas.get(group)
+    if group_quota is not None and group_total > group_quota:
+        return (f"The daily quota of {group_quota} '{group}' requests of plan "
+                f"'{limits.name}' is used up; it resets at 00:00 UTC.")
+    return None
+
+
+class UsageQuotaThrottle(BaseThrottle):
+    """Runs after authentication and permissions; UsageMeteringMiddleware counts the rest."""
+
+    def allow_request(self, request, view) -> bool:
+        django_request = request._request
+        group = endpoint_group(django_request.path_info)
+        subject = subject_of(request.user, request.auth)
+        if group is None or subject is None or getattr(django_request, COUNTED, False):
+            return True
+        setattr(django_request, COUNTED, True)
+        now = timezone.now()
+        counts = usage_record(subject=subject, group=group, now=now)
+        if counts is None:
+            return True
+        limits = (plan_limits_for_key(key=subject.key) if subject.key is not None
+                  else plan_limits_for_user(user_id=subject.user_id))
+        message = quota_message(limits, group, *counts)
+        if message is not None:
+            raise QuotaExceeded(message, wait=seconds_to_midnight(now))
+        return True
