@@ -7,17 +7,26 @@ from django.http import Http404, JsonResponse
 from django.views.decorators.http import require_GET
 from drf_spectacular.utils import extend_schema
 from rest_framework import parsers, status
+from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from apps.accounts import schema as _schema  # noqa: F401  (registers the auth scheme)
+from apps.accounts.permissions import LicenseScope
 from apps.accounts.serializers import AvatarUploadSerializer, MeSerializer, ProfileUpdateSerializer
 from apps.accounts.services import user_avatar_delete, user_avatar_set, user_profile_update
 from concert.api.schema import error_responses
 
+USER_TOKEN_ONLY = [{"cognitoJwt": []}]
+
 
 class MeApi(APIView):
+    # A partner license key acts for its owner on listed areas only, never on the profile.
+    permission_classes = [IsAuthenticated, LicenseScope]
+
     @extend_schema(
         operation_id="me_retrieve",
+        auth=USER_TOKEN_ONLY,
         responses={200: MeSerializer, **error_responses(401, 403)},
     )
     def get(self, request):
@@ -25,6 +34,7 @@ class MeApi(APIView):
 
     @extend_schema(
         operation_id="me_update",
+        auth=USER_TOKEN_ONLY,
         request=ProfileUpdateSerializer,
         responses={200: MeSerializer, **error_responses(400, 401, 403)},
     )
@@ -36,10 +46,12 @@ class MeApi(APIView):
 
 
 class MeAvatarApi(APIView):
+    permission_classes = [IsAuthenticated, LicenseScope]
     parser_classes = [parsers.MultiPartParser]
 
     @extend_schema(
         operation_id="me_avatar_update",
+        auth=USER_TOKEN_ONLY,
         request={"multipart/form-data": AvatarUploadSerializer},
         responses={
             200: MeSerializer,
@@ -57,6 +69,7 @@ class MeAvatarApi(APIView):
 
     @extend_schema(
         operation_id="me_avatar_destroy",
+        auth=USER_TOKEN_ONLY,
         responses={204: None, **error_responses(401, 403)},
     )
     def delete(self, request):

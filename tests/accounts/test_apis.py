@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+from types import SimpleNamespace
 
 import jwt
 import pytest
@@ -66,6 +67,18 @@ def test_me_needs_authentication(api_client):
         assert response.status_code == 401
         assert response["WWW-Authenticate"] == 'Bearer realm="concert"'
         assert response.json()["error"]["code"] == "not_authenticated"
+
+
+def test_license_keys_do_not_reach_the_profile(api_client, user):
+    api_client.force_authenticate(user, token=SimpleNamespace(scopes={"events:read"}))
+    for response in (api_client.get(ME), api_client.patch(ME, {"bio": "x"}, format="json"),
+                     api_client.delete(AVATAR)):
+        assert response.status_code == 403
+        assert response.json() == {"error": {
+            "code": "permission_denied",
+            "message": "The license key does not hold the scope this endpoint needs.",
+            "details": {},
+        }}
 
 
 def test_avatar_upload_replace_and_delete(user_client, user, settings):

@@ -1,0 +1,33 @@
+"""OpenAPI description of Cognito JWT authentication, loaded when the schema is built."""
+
+from drf_spectacular.extensions import OpenApiAuthenticationExtension
+
+# Both paths read the same credential from the client's side: a Cognito ID or access token.
+COGNITO_JWT = {
+    "type": "http",
+    "scheme": "bearer",
+    "bearerFormat": "JWT",
+    "description": "A Cognito ID or access token of the user pool (locally: `manage.py "
+                   "mint_token`).",
+}
+
+
+class BearerJwtScheme(OpenApiAuthenticationExtension):
+    target_class = "concert.api.authentication.BearerJWTAuthentication"
+    name = "cognitoJwt"
+
+    def get_security_definition(self, auto_schema):
+        return COGNITO_JWT
+
+
+class ApiGatewayJwtScheme(OpenApiAuthenticationExtension):
+    """The same bearer token, checked by API Gateway's authorizer: described once, above."""
+
+    target_class = "concert.api.authentication.ApiGatewayAuthentication"
+    name: list[str] = []
+
+    def get_security_requirement(self, auto_schema):
+        return None
+
+    def get_security_definition(self, auto_schema):
+        return []
