@@ -1,0 +1,271 @@
+"""Benchmarks the race for the last seats: N buyers, M seats, on MariaDB/MySQL.
+
+Usage: .venv/bin/python bench/ticket_race.py [--buyers 50] [--seats 20] [--quantity 1]
+       [--rounds 5]
+
+Every round, N threads (each with its own database connection, opened before the start)
+order the same ticket type at once through the service's order path
+(`apps.tickets.services.order_create`: event lock, conditional update, order, items,
+tickets), then through a raw-SQL baseline of the same conditional update alone (raw
+MySQLdb connections, one per thread). It prints orders per second and latency percentiles
+of both, asserts that nothing was oversold, and writes bench/out/ticket_race.json.
+
+The database is `test_concert_bench` (the CI user has rights on `test\\_concert%`), created
+with Django's test-database machinery and dropped at the end. DATABASE_URL must be mysql://.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import sys
+import threading
+import time
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from urllib.parse import urlparse
+
+ROOT = Path(__file__).resolve().parent.parent
+OUT = ROOT / "bench" / "out" / "ticket_race.json"
+BENCH_DB = "test_concert_bench"
+DEFAULT_URL = "mysql://concert:concert@127.0.0.1:3306/concert"
+
+
+def parse_args() -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--buyers", type=int, default=50, help="concurrent buyers (threads)")
+    parser.add_argument("--seats", type=int, default=20, help="capacity of the ticket type")
+    parser.add_argument("--quantity", type=int, default=1, help="tickets per order")
+    parser.add_argument("--rounds", type=int, default=5, help="races per path")
+    args = parser.parse_args()
+    if min(args.buyers, args.seats, args.quantity, args.rounds) < 1:
+        parser.error("every number must be at least 1")
+    return args
+
+
+def setup_django() -> None:
+    url = os.environ.setdefault("DATABASE_URL", DEFAULT_URL)
+    if urlparse(url).scheme != "mysql":
+        raise SystemExit("bench/ticket_race.py needs DATABASE_URL=mysql://... (MariaDB/MySQL)")
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "concert.settings")
+    os.environ.setdefault("LOG_LEVEL", "WARNING")
+    sys.path.insert(0, str(ROOT))
+    import django
+
+    django.setup()
+
+
+def percentiles(latencies: list[float]) -> dict[str, float]:
+    if len(latencies) < 2:
+        value = latencies[0] * 1000 if latencies else 0.0
+        return {"p50_ms": value, "p90_ms": value, "p99_ms": value}
+    cuts = statistics.quantiles(latencies, n=100, method="inclusive")
+    return {"p50_ms": cuts[49] * 1000, "p90_ms": cuts[89] * 1000, "p99_ms": cuts[98] * 1000}
+
+
+def race(n: int, prepare, attempt) -> tuple[float, list[tuple[str, float]]]:
+    """Starts n threads together; each prepares (connects) first, then times one attempt.
+    Returns the wall time from the start to the last answer and each (outcome, seconds)."""
+    barrier = threading.Barrier(n + 1)
+    results: list[tuple[str, float]] = [("not run", 0.0)] * n
+
+    def run(i: int) -> None:
+        state = prepare(i)
+        try:
+            barrier.wait()
+            started = time.perf_counter()
+            try:
+                outcome = attempt(i, state)
+            except Exception as exc:
+                outcome = f"error: {type(exc).__name__}: {exc}"
+            results[i] = (outcome, time.perf_counter() - started)
+        finally:
+            state["close"]()
+
+    threads = [threading.Thread(target=run, args=(i,)) for i in range(n)]
+    for thread in threads:
+        thread.start()
+    barrier.wait()
+    started = time.perf_counter()
+    for thread in threads:
+        thread.join()
+    return time.perf_counter() - started, results
+
+
+def service_path(event_id: int, ticket_type_id: int, buyers: list, quantity: int):
+    from django.db import connection
+
+    from apps.tickets.errors import SoldOut
+    from apps.tickets.services import OrderLine, order_create
+
+    def prepare(i: int) -> dict:
+        connection.ensure_connection()
+        return {"close": connection.close}
+
+    def attempt(i: int, state: dict) -> str:
+        try:
+            order_create(buyer=buyers[i], event_id=event_id,
+                         lines=[OrderLine(ticket_type_id, quantity)])
+        except SoldOut:
+            return "sold_out"
+        return "ok"
+
+    return prepare, attempt
+
+
+def raw_path(creds: dict, table: str, ticket_type_id: int, quantity: int):
+    import MySQLdb
+
+    sql = (f"UPDATE {table} SET sold = sold + %s "
+           "WHERE id = %s AND sold + %s <= capacity")
+
+    def prepare(i: int) -> dict:
+        conn = MySQLdb.connect(db=BENCH_DB, **creds)
+        conn.autocommit(False)
+        cursor = conn.cursor()
+        cursor.execute("SET SESSION TRANSACTION ISOLATION LEVEL READ COMMITTED")
+        return {"conn": conn, "cursor": cursor, "close": conn.close}
+
+    def attempt(i: int, state: dict) -> str:
+        updated = state["cursor"].execute(sql, (quantity, ticket_type_id, quantity))
+        state["conn"].commit()
+        return "ok" if updated == 1 else "sold_out"
+
+    return prepare, attempt
+
+
+def summarize(name: str, rounds: list[tuple[float, list]], sold: list[int], seats: int,
+              quantity: int) -> dict:
+    latencies = [seconds for _, results in rounds for _, seconds in results]
+    outcomes = [outcome for _, results in rounds for outcome, _ in results]
+    wall = sum(w for w, _ in rounds)
+    ok = outcomes.count("ok")
+    errors = sorted({o for o in outcomes if o not in ("ok", "sold_out")})
+    expected = min(seats // quantity, len(rounds[0][1])) * quantity
+    assert all(s <= seats for s in sold), f"{name}: oversold: {sold} > {seats}"
+    assert all(s == expected for s in sold), f"{name}: sold {sold}, expected {expected}"
+    assert not errors, f"{name}: {errors}"
+    return {
+        "path": name,
+        "rounds": len(rounds),
+        "attempts": len(outcomes),
+        "orders": ok,
+        "sold_out": outcomes.count("sold_out"),
+        "sold_per_round": sold,
+        "wall_seconds": wall,
+        "orders_per_second": ok / wall,
+        "attempts_per_second": len(outcomes) / wall,
+        **percentiles(latencies),
+    }
+
+
+def main() -> None:
+    args = parse_args()
+    setup_django()
+
+    import django
+    from django.contrib.auth.hashers import make_password
+    from django.db import connection
+    from django.utils import timezone
+
+    from apps.accounts.models import User
+    from apps.events.models import Event, EventStatus, Venue
+    from apps.tickets.models import Order, Ticket, TicketType
+
+    connection.settings_dict.setdefault("TEST", {})["NAME"] = BENCH_DB
+    old_name = connection.settings_dict["NAME"]
+    connection.creation.create_test_db(verbosity=0, autoclobber=True, keepdb=False)
+    try:
+        now = timezone.now()
+        organizer = User.objects.create(username="bench-organizer", role="organizer")
+        venue = Venue.objects.create(name="Bench Hall", slug="bench-hall", city="Berlin",
+                                     country="DE", capacity=100_000)
+        event = Event.objects.create(
+            title="Bench night", slug="bench-night", organizer=organizer, venue=venue,
+            status=EventStatus.PUBLISHED, published_at=now,
+            starts_at=now + timedelta(days=30), ends_at=now + timedelta(days=30, hours=4),
+        )
+        User.objects.bulk_create(User(username=f"bench-buyer-{i}", password=make_password(None))
+                                 for i in range(args.buyers))
+        buyers = list(User.objects.filter(username__startswith="bench-buyer-").order_by("pk"))
+        ticket_type = TicketType.objects.create(
+            event=event, name="Standing", price="25.00", currency="EUR", capacity=args.seats,
+            sales_start=now - timedelta(days=1), sales_end=event.starts_at,
+            max_per_order=max(args.quantity, 1),
+        )
+
+        def reset() -> None:
+            Ticket.objects.all().delete()
+            Order.objects.all().delete()
+            TicketType.objects.filter(pk=ticket_type.pk).update(sold=0)
+
+        def sold() -> int:
+            return TicketType.objects.values_list("sold", flat=True).get(pk=ticket_type.pk)
+
+        service_rounds, service_sold = [], []
+        prepare, attempt = service_path(event.pk, ticket_type.pk, buyers, args.quantity)
+        for _ in range(args.rounds):
+            reset()
+            service_rounds.append(race(args.buyers, prepare, attempt))
+            service_sold.append(sold())
+            tickets = Ticket.objects.count()
+            assert tickets == service_sold[-1], f"{tickets} tickets for {service_sold[-1]} sold"
+
+        db = connection.settings_dict
+        creds = {"host": db["HOST"] or "127.0.0.1", "port": int(db["PORT"] or 3306),
+                 "user": db["USER"], "password": db["PASSWORD"]}
+        table = connection.ops.quote_name(TicketType._meta.db_table)
+        raw_rounds, raw_sold = [], []
+        prepare, attempt = raw_path(creds, table, ticket_type.pk, args.quantity)
+        for _ in range(args.rounds):
+            reset()
+            raw_rounds.append(race(args.buyers, prepare, attempt))
+            raw_sold.append(sold())
+
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT VERSION()")
+            server = cursor.fetchone()[0]
+        results = [
+            summarize("service order_create", service_rounds, service_sold, args.seats,
+                      args.quantity),
+            summarize("raw SQL conditional UPDATE", raw_rounds, raw_sold, args.seats,
+                      args.quantity),
+        ]
+    finally:
+        connection.creation.destroy_test_db(old_name, verbosity=0)
+
+    report = {
+        "benchmark": "ticket_race",
+        "when": datetime.now(UTC).isoformat(timespec="seconds"),
+        "args": vars(args),
+        "database": server,
+        "django": django.get_version(),
+        "python": sys.version.split()[0],
+        "results": results,
+    }
+    OUT.parent.mkdir(parents=True, exist_ok=True)
+    OUT.write_text(json.dumps(report, indent=2) + "\n")
+    print_table(report)
+
+
+def print_table(report: dict) -> None:
+    a = report["args"]
+    print(f"ticket race: {a['buyers']} buyers x {a['quantity']} ticket(s) for {a['seats']} "
+          f"seats, {a['rounds']} rounds, {report['database']}")
+    header = (f"{'path':<28} {'orders':>7} {'sold out':>8} {'orders/s':>9} {'tries/s':>8} "
+              f"{'p50 ms':>7} {'p90 ms':>7} {'p99 ms':>7}")
+    print(header)
+    print("-" * len(header))
+    for r in report["results"]:
+        print(f"{r['path']:<28} {r['orders']:>7} {r['sold_out']:>8} "
+              f"{r['orders_per_second']:>9.1f} {r['attempts_per_second']:>8.1f} "
+              f"{r['p50_ms']:>7.2f} {r['p90_ms']:>7.2f} {r['p99_ms']:>7.2f}")
+    print(f"never oversold: sold per round {report['results'][0]['sold_per_round']} "
+          f"(service), {report['results'][1]['sold_per_round']} (raw) <= {a['seats']}")
+    print(f"wrote {OUT.relative_to(ROOT)}")
+
+
+if __name__ == "__main__":
+    main()
