@@ -237,6 +237,7 @@ LAMBDA_MANAGE_COMMANDS = frozenset(
         "createsuperuser",
         "clearsessions",
         "usage_flush",
+        "files_purge_pending",
         "idempotency_keys_purge",
         "seed_demo",
     }

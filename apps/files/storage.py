@@ -33,6 +33,7 @@ UPLOAD_URL_TTL = dt.timedelta(minutes=15)
 DOWNLOAD_URL_TTL = dt.timedelta(minutes=5)
 SSE_ALGORITHM = "AES256"
 CHUNK_BYTES = 1024 * 1024
+MISSING_KEY_CODES = frozenset({"404", "NoSuchKey", "403", "AccessDenied"})
 
 
 class PresignedUpload(NamedTuple):
@@ -154,7 +155,9 @@ class S3Storage:
             try:
                 head = self._client.head_object(Bucket=self.bucket, Key=key)
             except ClientError as exc:
-                if exc.response.get("Error", {}).get("Code") in ("404", "NoSuchKey"):
+                # Without s3:ListBucket (the service's role has none) S3 answers a missing
+                # key with 403 rather than 404.
+                if exc.response.get("Error", {}).get("Code") in MISSING_KEY_CODES:
                     return None
                 raise
         return StoredObject(head["ContentLength"], head.get("ContentType", ""))
