@@ -26,13 +26,16 @@ PUBLIC_CACHE_CONTROL = "public, max-age=60, stale-while-revalidate=300"
 PRIVATE_CACHE_CONTROL = "private, no-store"
 
 
-def _generation() -> int:
+def _generation() -> int | None:
+    """The current generation, None when the cache cannot be reached."""
     generation = cache.get(GENERATION_KEY)
     if generation is None:
         # A clock-based start: should Redis evict or lose the counter, the new generation is
         # still above every earlier one, so pages cached before the loss are never served.
-        cache.add(GENERATION_KEY, time.time_ns() // 1000, timeout=None)
-        generation = cache.get(GENERATION_KEY, 0)
+        start = time.time_ns() // 1000
+        generation = start if cache.add(GENERATION_KEY, start, timeout=None) else cache.get(
+            GENERATION_KEY
+        )
     return generation
 
 
@@ -52,10 +55,15 @@ def invalidate() -> None:
     transaction.on_commit(_bump)
 
 
-def _page_key(request) -> str:
+def _page_key(request) -> str | None:
+    generation = _generation()
+    if generation is None:
+        return None
     query = urlencode(sorted(request.GET.lists()), doseq=True)
-    digest = hashlib.blake2b(f"{request.path}?{query}".encode(), digest_size=16).hexdigest()
-    return f"catalogue:page:{_generation()}:{digest}"
+    # The host is part of the key: pagination links in the body are absolute URLs.
+    url = f"{request.get_host()}{request.path}?{query}"
+    digest = hashlib.blake2b(url.encode(), digest_size=16).hexdigest()
+    return f"catalogue:page:{generation}:{digest}"
 
 
 def _etag(body: bytes) -> str:
@@ -68,18 +76,22 @@ def _matches(header: str, etag: str) -> bool:
 
 
 def read_response(request, build: Callable[[], Any]) -> HttpResponse:
-    """Renders `build()` as JSON: cached for anonymous callers, with an ETag for everyone."""
+    """Renders `build()` as JSON: cached for anonymous callers, with an ETag for everyone.
+
+    Signed-in users and partner keys (which act as their owner) may see drafts and are
+    metered, so their responses are neither shared-cached here nor by a CDN.
+    """
     if request.user.is_authenticated:
         body = JSONRenderer().render(build())
         cache_control = PRIVATE_CACHE_CONTROL
     else:
         key = _page_key(request)
-        body = cache.get(key)
+        body = None if key is None else cache.get(key)
         if body is None:
             body = JSONRenderer().render(build())
-            cache.set(key, body, PAGE_TTL)
-        # Partner keys read the public catalogue too, but a CDN must not answer for them.
-        cache_control = PUBLIC_CACHE_CONTROL if request.auth is None else PRIVATE_CACHE_CONTROL
+            if key is not None:
+                cache.set(key, body, PAGE_TTL)
+        cache_control = PUBLIC_CACHE_CONTROL
     etag = _etag(body)
     if _matches(request.headers.get("If-None-Match", ""), etag):
         response = HttpResponseNotModified()
@@ -87,5 +99,5 @@ def read_response(request, build: Callable[[], Any]) -> HttpResponse:
         response = HttpResponse(body, content_type="application/json")
     response["ETag"] = etag
     response["Cache-Control"] = cache_control
-    patch_vary_headers(response, ["Authorization"])
+    patch_vary_headers(response, ["Authorization", "X-Api-Key"])
     return response

@@ -25,7 +25,8 @@ def _by_ref(queryset: QuerySet, ref: str | int, what: str):
 def _filtered(filterset_class, data: Any, queryset: QuerySet) -> QuerySet:
     filterset = filterset_class(data=data, queryset=queryset)
     if not filterset.is_valid():
-        raise InvalidFilters(details=filterset.errors.get_json_data(escape_html=False))
+        errors = {name: list(messages) for name, messages in filterset.errors.items()}
+        raise InvalidFilters(details=errors)
     return filterset.qs
 
 

@@ -1,0 +1,127 @@
+"""Cached public reads: shared cache for anonymous callers, invalidation on every write,
+ETag/304, Cache-Control for a CDN, and reads that survive a Redis outage."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from django.core.cache import cache
+
+from apps.events import public_cache, services
+from apps.events.models import Event
+from concert.config import redis_cache
+from tests.accounts.factories import UserFactory
+from tests.events.factories import ArtistFactory, EventFactory, PerformanceFactory
+
+pytestmark = pytest.mark.django_db
+
+PUBLIC = "public, max-age=60, stale-while-revalidate=300"
+PRIVATE = "private, no-store"
+
+
+def titles(api_client, url="/api/v1/events") -> list[str]:
+    return [e["title"] for e in api_client.get(url).json()["results"]]
+
+
+def test_anonymous_reads_come_from_the_shared_cache(api_client):
+    event = EventFactory(title="Before")
+    assert titles(api_client) == ["Before"]
+    assert api_client.get(f"/api/v1/events/{event.slug}").json()["title"] == "Before"
+    # A change behind the services' back is not seen: the pages are served from the cache...
+    Event.objects.filter(pk=event.pk).update(title="Behind the back")
+    assert titles(api_client) == ["Before"]
+    assert api_client.get(f"/api/v1/events/{event.slug}").json()["title"] == "Before"
+    # ...keyed on the whole query string, in any order.
+    assert titles(api_client, "/api/v1/events?city=berlin&page_size=5") == ["Behind the back"]
+    Event.objects.filter(pk=event.pk).update(title="Again")
+    assert titles(api_client, "/api/v1/events?page_size=5&city=berlin") == ["Behind the back"]
+
+
+def _publish(event, artist, upload):
+    services.event_publish(event=EventFactory(draft=True, title="New show",
+                                              venue=event.venue))
+
+
+def _edit(event, artist, upload):
+    services.event_update(event=event, data={"title": "Renamed"})
+
+
+def _add_set(event, artist, upload):
+    services.performance_create(event=event, artist=artist, starts_at=event.starts_at,
+                                ends_at=event.starts_at + timedelta(hours=1))
+
+
+def _drop_set(event, artist, upload):
+    services.performance_delete(performance=event.performances.get())
+
+
+def _rename_artist(event, artist, upload):
+    services.artist_update(artist=event.performances.get().artist, data={"name": "Renamed"})
+
+
+def _rename_venue(event, artist, upload):
+    services.venue_update(venue=event.venue, data={"name": "Renamed hall"})
+
+
+def _cancel(event, artist, upload):
+    services.event_cancel(event=event)
+
+
+def _add_picture(event, artist, upload):
+    services.event_picture_add(event=event, upload=upload)
+
+
+@pytest.mark.parametrize(
+    "write",
+    [_publish, _edit, _add_set, _drop_set, _rename_artist, _rename_venue, _cancel, _add_picture],
+)
+def test_every_write_retires_cached_pages(api_client, django_capture_on_commit_callbacks,
+                                         png_upload, write):
+    event = EventFactory(title="Before")
+    PerformanceFactory(event=event)
+    detail = f"/api/v1/events/{event.slug}"
+    urls = ["/api/v1/events", "/api/v1/events?city=berlin", detail, f"{detail}/lineup",
+            f"{detail}/pictures"]
+    before = [api_client.get(url).content for url in urls]
+    with django_capture_on_commit_callbacks(execute=True):
+        write(event, ArtistFactory(), png_upload())
+    after = [api_client.get(url).content for url in urls]
+    assert after[0] != before[0]
+    # A signed-in fan sees the same public rows, never from the cache: nothing is stale.
+    api_client.force_authenticate(UserFactory())
+    assert after == [api_client.get(url).content for url in urls]
+
+
+def test_a_generation_lost_from_the_cache_never_revives_old_pages(api_client):
+    event = EventFactory(title="Before")
+    assert titles(api_client) == ["Before"]
+    cache.delete(public_cache.GENERATION_KEY)  # evicted, or Redis restarted with old pages
+    Event.objects.filter(pk=event.pk).update(title="After")
+    assert titles(api_client) == ["After"]
+
+
+def test_etag_and_cache_control(api_client):
+    event = EventFactory()
+    draft = EventFactory(draft=True, organizer=event.organizer)
+    first = api_client.get("/api/v1/events")
+    assert (first["Cache-Control"], first["Vary"]) == (PUBLIC, "Authorization, X-Api-Key, origin")
+    etag = first["ETag"]
+    again = api_client.get("/api/v1/events", HTTP_IF_NONE_MATCH=etag)
+    assert (again.status_code, again.content, again["ETag"]) == (304, b"", etag)
+    assert api_client.get("/api/v1/events", HTTP_IF_NONE_MATCH='"stale"').status_code == 200
+
+    api_client.force_authenticate(event.organizer)
+    own = api_client.get(f"/api/v1/events/{draft.slug}")
+    assert (own.status_code, own["Cache-Control"]) == (200, PRIVATE)
+    revalidated = api_client.get(f"/api/v1/events/{draft.slug}", HTTP_IF_NONE_MATCH=own["ETag"])
+    assert revalidated.status_code == 304
+    assert api_client.get("/api/v1/events")["Cache-Control"] == PRIVATE
+
+
+def test_reads_work_with_redis_down(api_client, settings):
+    settings.CACHES = {"default": redis_cache("redis://127.0.0.1:1/0")}
+    EventFactory(title="Still listed")
+    assert titles(api_client) == ["Still listed"]
+    assert titles(api_client) == ["Still listed"]
+    services.event_update(event=Event.objects.get(), data={"title": "Still editable"})
