@@ -181,7 +181,11 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
-    "ENUM_NAME_OVERRIDES": {"FileStatusEnum": "apps.files.models.File.Status"},
+    "ENUM_NAME_OVERRIDES": {
+        "FileStatusEnum": "apps.files.models.File.Status",
+        "OrderStatusEnum": "apps.tickets.models.OrderStatus",
+        "TicketStatusEnum": "apps.tickets.models.TicketStatus",
+    },
 }
 
 # Behind API Gateway TLS ends before the Lambda; apig-wsgi passes X-Forwarded-Proto.
