@@ -40,10 +40,15 @@ def test_production_lambda_serves_collected_admin_static_files(tmp_path):
         "DJANGO_ALLOWED_HOSTS": "abc123.execute-api.eu-west-1.amazonaws.com",
         "DATABASE_URL": f"sqlite:///{tmp_path}/db.sqlite3",
     }
-    subprocess.run([sys.executable, "manage.py", "collectstatic", "--noinput", "-v0"],
-                   cwd=ROOT, env=env, check=True, timeout=120)
     script = (
-        "import json, base64\n"
+        "import base64, json, os\n"
+        "import django\n"
+        "os.environ['DJANGO_SETTINGS_MODULE'] = 'concert.settings'\n"
+        "from django.conf import settings\n"
+        f"settings.STATIC_ROOT = {str(tmp_path / 'static')!r}\n"
+        "django.setup()\n"
+        "from django.core.management import call_command\n"
+        "call_command('collectstatic', '--noinput', verbosity=0)\n"
         "from concert.lambda_handler import handler\n"
         "from tests.core.events import http_v2, lambda_context\n"
         "r = handler(http_v2('GET', '/static/admin/css/base.css'), lambda_context())\n"
@@ -51,7 +56,7 @@ def test_production_lambda_serves_collected_admin_static_files(tmp_path):
         "print(json.dumps([r['statusCode'], r['headers'].get('content-type'), len(body)]))\n"
     )
     result = subprocess.run([sys.executable, "-c", script], cwd=ROOT, env=env,
-                            capture_output=True, text=True, timeout=60, check=False)
+                            capture_output=True, text=True, timeout=120, check=False)
     assert result.returncode == 0, result.stderr
     status, content_type, size = json.loads(result.stdout.strip().splitlines()[-1])
     assert status == 200
