@@ -58,9 +58,10 @@ def django_db_modify_db_settings(django_db_modify_db_settings_parallel_suffix):
 
 @pytest.fixture(autouse=True)
 def _isolated_state(settings, tmp_path):
-    """Each test gets its own pictures/files folders and an empty cache."""
+    """Each test gets its own pictures/files folders, an empty cache, a fast password hash."""
     from django.core.cache import cache
 
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     settings.PICTURES_ROOT = tmp_path / "pictures"
     settings.FILES_ROOT = tmp_path / "files"
     cache.clear()
