@@ -9,4 +9,6 @@ class QuotaExceeded(exceptions.Throttled):
     default_code = "quota_exceeded"
 
     def __init__(self, message: str, wait: int):
-        super().__init__(wait=wait, detail=message, code=self.default_code)
+        # Throttled's own __init__ would append "Expected available in N seconds." to it.
+        exceptions.APIException.__init__(self, detail=message, code=self.default_code)
+        self.wait = wait
