@@ -117,6 +117,9 @@ TOKEN = OpenApiParameter("token", OpenApiTypes.STR, OpenApiParameter.QUERY, requ
 
 
 class LocalUploadApi(SignedUrlApi):
+    # The signed token pins the size; the service checks Content-Length against it.
+    bounds_own_body = True
+
     @extend_schema(
         operation_id="files_local_upload",
         summary="Upload to local storage (the `upload.url` without an S3 bucket)",

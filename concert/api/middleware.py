@@ -46,17 +46,23 @@ class JsonErrorMiddleware:
 
 
 class RequestBodyLimitMiddleware:
-    """Refuses a body larger than DATA_UPLOAD_MAX_MEMORY_SIZE before anything reads it.
+    """Refuses a body larger than DATA_UPLOAD_MAX_MEMORY_SIZE before the view reads it.
 
     Django enforces the limit only on request.body/POST; DRF's parsers read the stream.
+    A view class that bounds its body itself (a signed upload) sets `bounds_own_body = True`.
     """
 
     def __init__(self, get_response):
         self.get_response = get_response
 
     def __call__(self, request):
+        return self.get_response(request)
+
+    def process_view(self, request, view_func, view_args, view_kwargs):
         from django.conf import settings
 
+        if getattr(getattr(view_func, "cls", None), "bounds_own_body", False):
+            return None
         try:
             length = int(request.META.get("CONTENT_LENGTH") or 0)
         except ValueError:
@@ -66,7 +72,7 @@ class RequestBodyLimitMiddleware:
                 413, "payload_too_large",
                 f"The request body is larger than {settings.DATA_UPLOAD_MAX_MEMORY_SIZE} bytes.",
             )
-        return self.get_response(request)
+        return None
 
 
 class ApiSecurityHeadersMiddleware:

@@ -21,9 +21,17 @@ def test_body_over_the_limit_is_413_before_it_is_read(settings):
 
 
 def test_malformed_content_length_is_400():
-    response = Client().generic("POST", "/health/live", b"", CONTENT_LENGTH="lots")
+    response = Client().generic("POST", "/api/v1/events", b"", CONTENT_LENGTH="lots")
     assert response.status_code == 400
     assert response.json()["error"]["code"] == "bad_request"
+
+
+def test_signed_local_upload_bounds_its_own_body(settings):
+    settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 1024
+    response = Client().generic("POST", "/api/v1/files/upload?token=bad", b"x" * 2048,
+                                content_type="application/octet-stream")
+    assert response.status_code == 403  # reached the view, which checked the token
+    assert response.json()["error"]["code"] == "signed_url_invalid"
 
 
 def test_json_responses_carry_security_headers():

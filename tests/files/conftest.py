@@ -7,12 +7,6 @@ import pytest
 BUCKET = "concert-media-test"
 
 
-@pytest.fixture(autouse=True)
-def _fast_password_hashing(settings):
-    """Users are made in most tests; the production hasher would dominate the run time."""
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 @pytest.fixture
 def s3(aws, settings):
     """The S3 backend against moto's server, with an empty bucket."""
