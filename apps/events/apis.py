@@ -5,7 +5,12 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
+from drf_spectacular.utils import (
+    OpenApiParameter,
+    extend_schema,
+    extend_schema_view,
+    inline_serializer,
+)
 from rest_framework import serializers, status
 from rest_framework.parsers import MultiPartParser
 from rest_framework.response import Response
@@ -255,21 +260,35 @@ class EventDetailApi(EventObjectApi):
 
 
 class EventTransitionApi(EventObjectApi):
-    """POST events/{ref}/publish|cancel|complete: one step of the status workflow."""
+    """POST events/{ref}/<step>: one step of the status workflow."""
 
-    transition: Callable[..., Any] | None = None
+    transition: Callable[..., Any]
 
-    @extend_schema(
-        request=None,
-        description=(
-            "publish: draft → published (before it starts). cancel: published → cancelled, "
-            "with every order for it. complete: published → completed, once it has ended."
-        ),
-        responses={200: EventSerializer, **WRITE_ERRORS},
-    )
     def post(self, request, ref: str):
-        event = self.transition(event=self.event(request, ref))
+        event = type(self).transition(event=self.event(request, ref))
         return Response(EventSerializer(event).data)
+
+
+def _step(operation_id: str, description: str):
+    return extend_schema_view(post=extend_schema(
+        operation_id=operation_id, request=None, description=description,
+        responses={200: EventSerializer, **WRITE_ERRORS},
+    ))
+
+
+@_step("events_publish", "Draft → published, before the event starts.")
+class EventPublishApi(EventTransitionApi):
+    transition = staticmethod(services.event_publish)
+
+
+@_step("events_cancel", "Published → cancelled; every order for the event is cancelled too.")
+class EventCancelApi(EventTransitionApi):
+    transition = staticmethod(services.event_cancel)
+
+
+@_step("events_complete", "Published → completed, once the event has ended.")
+class EventCompleteApi(EventTransitionApi):
+    transition = staticmethod(services.event_complete)
 
 
 # --- lineup -------------------------------------------------------------------------------

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from apps.events import apis, services
+from apps.events import apis
 
 urlpatterns = [
     path("venues", apis.VenueListApi.as_view(), name="venue-list"),
@@ -11,13 +11,9 @@ urlpatterns = [
     path("artists/<str:ref>", apis.ArtistDetailApi.as_view(), name="artist-detail"),
     path("events", apis.EventListApi.as_view(), name="event-list"),
     path("events/<str:ref>", apis.EventDetailApi.as_view(), name="event-detail"),
-    path("events/<str:ref>/publish",
-         apis.EventTransitionApi.as_view(transition=services.event_publish), name="event-publish"),
-    path("events/<str:ref>/cancel",
-         apis.EventTransitionApi.as_view(transition=services.event_cancel), name="event-cancel"),
-    path("events/<str:ref>/complete",
-         apis.EventTransitionApi.as_view(transition=services.event_complete),
-         name="event-complete"),
+    path("events/<str:ref>/publish", apis.EventPublishApi.as_view(), name="event-publish"),
+    path("events/<str:ref>/cancel", apis.EventCancelApi.as_view(), name="event-cancel"),
+    path("events/<str:ref>/complete", apis.EventCompleteApi.as_view(), name="event-complete"),
     path("events/<str:ref>/lineup", apis.EventLineupApi.as_view(), name="event-lineup"),
     path("events/<str:ref>/lineup/<int:performance_id>", apis.EventLineupDetailApi.as_view(),
          name="event-lineup-detail"),

@@ -105,7 +105,8 @@ def test_etag_and_cache_control(api_client):
     event = EventFactory()
     draft = EventFactory(draft=True, organizer=event.organizer)
     first = api_client.get("/api/v1/events")
-    assert (first["Cache-Control"], first["Vary"]) == (PUBLIC, "Authorization, X-Api-Key, origin")
+    assert first["Cache-Control"] == PUBLIC
+    assert {"Authorization", "X-Api-Key"} <= {v.strip() for v in first["Vary"].split(",")}
     etag = first["ETag"]
     again = api_client.get("/api/v1/events", HTTP_IF_NONE_MATCH=etag)
     assert (again.status_code, again.content, again["ETag"]) == (304, b"", etag)
