@@ -1,4 +1,4 @@
-"""Catalogue test fixtures: a fast password hasher and a real picture to upload."""
+"""Catalogue test fixtures: a real picture to upload."""
 
 from __future__ import annotations
 
@@ -6,12 +6,6 @@ import io
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
-
-
-@pytest.fixture(autouse=True)
-def _fast_password_hasher(settings):
-    # Users come from factories with a password; the default hasher costs ~0.3 s each.
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
 @pytest.fixture
