@@ -111,9 +111,10 @@ def _decode(data: bytes):
     from PIL import Image, ImageOps
 
     max_pixels = settings.PICTURE_MAX_PIXELS
-    # Pillow refuses bombs at twice this and warns above it; the warning is made an error.
-    Image.MAX_IMAGE_PIXELS = max_pixels
     too_many_pixels = PictureInvalid(f"The picture has more than {max_pixels} pixels.")
+    # Pillow refuses bombs at twice this and warns above it; the warning is made an error.
+    # The process-wide limit is put back so other image code keeps its own.
+    previous_limit, Image.MAX_IMAGE_PIXELS = Image.MAX_IMAGE_PIXELS, max_pixels
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("error", Image.DecompressionBombWarning)
@@ -131,8 +132,13 @@ def _decode(data: bytes):
     except Exception:
         # Pillow raises many types for corrupt input (OSError, SyntaxError, ValueError...).
         raise PictureInvalid("The file is not a JPEG, PNG or WebP picture.") from None
+    finally:
+        Image.MAX_IMAGE_PIXELS = previous_limit
     has_alpha = image.mode in ("RGBA", "LA", "PA") or "transparency" in image.info
-    return image.convert("RGBA" if has_alpha and fmt != "JPEG" else "RGB"), fmt
+    pixels = image.convert("RGBA" if has_alpha and fmt != "JPEG" else "RGB")
+    # Some encoders fall back to the source's info (ICC, text chunks) when saving.
+    pixels.info = {}
+    return pixels, fmt
 
 
 def _encode(image, fmt: str) -> bytes:

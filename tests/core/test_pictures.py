@@ -71,11 +71,14 @@ def test_exif_orientation_is_applied_before_it_is_dropped(settings):
     ("WEBP", "RGB", "image/webp", "webp"),
 ])
 def test_png_and_webp_keep_their_format(settings, fmt, mode, content_type, ext):
-    stored = picture_store(upload=picture_file(fmt, (64, 48), mode=mode), prefix="events/3")
+    upload = picture_file(fmt, (64, 48), mode=mode, exif={0x010F: "PhoneCo"})
+    stored = picture_store(upload=upload, prefix="events/3")
     assert (stored.content_type, stored.width, stored.height) == (content_type, 64, 48)
     assert stored.name.endswith(f".{ext}") and stored.thumbnail_name.endswith(f".thumb.{ext}")
-    with Image.open(settings.PICTURES_ROOT / stored.name) as image:
-        assert (image.format, image.mode) == (fmt, mode)
+    path = settings.PICTURES_ROOT / stored.name
+    assert b"PhoneCo" not in path.read_bytes()
+    with Image.open(path) as image:
+        assert (image.format, image.mode, dict(image.getexif())) == (fmt, mode, {})
 
 
 def test_the_same_picture_twice_is_one_file(settings):
