@@ -37,15 +37,14 @@ def dev_key_dir() -> Path:
 
 def dev_jwks() -> dict[str, Any]:
     private_key, kid = _signing_key()
-    public = json.loads(jwt.algorithms.RSAAlgorithm.to_jwk(private_key.public_key()))
-    return {"keys": [{**public, "kid": kid, "use": "sig", "alg": "RS256"}]}
+    return {"keys": [_public_jwk(private_key, kid)]}
 
 
 def dev_public_key(kid: str) -> jwt.PyJWK:
     private_key, own_kid = _signing_key()
     if kid != own_kid:
         raise InvalidToken("The token is signed with an unknown key.")
-    return _public_jwk(private_key, own_kid)
+    return _verifier(private_key, own_kid)
 
 
 def dev_token_mint(*, email: str, groups: list[str], sub: str | None = None,
@@ -105,15 +104,19 @@ def _load_or_create(folder: str):
     return private_key, _thumbprint(private_key)
 
 
-@functools.cache
-def _public_jwk(private_key, kid: str) -> jwt.PyJWK:
+def _public_jwk(private_key, kid: str | None = None) -> dict[str, Any]:
     public = json.loads(jwt.algorithms.RSAAlgorithm.to_jwk(private_key.public_key()))
-    return jwt.PyJWK({**public, "kid": kid}, algorithm="RS256")
+    return public if kid is None else {**public, "kid": kid, "use": "sig", "alg": "RS256"}
+
+
+@functools.cache
+def _verifier(private_key, kid: str) -> jwt.PyJWK:
+    return jwt.PyJWK(_public_jwk(private_key, kid), algorithm="RS256")
 
 
 def _thumbprint(private_key) -> str:
     # RFC 7638: SHA-256 of the canonical public JWK.
-    public = json.loads(jwt.algorithms.RSAAlgorithm.to_jwk(private_key.public_key()))
+    public = _public_jwk(private_key)
     canonical = json.dumps({k: public[k] for k in ("e", "kty", "n")}, separators=(",", ":"))
     digest = hashlib.sha256(canonical.encode()).digest()
     return base64.urlsafe_b64encode(digest).rstrip(b"=").decode()
