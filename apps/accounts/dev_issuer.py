@@ -20,7 +20,7 @@ from typing import Any
 import jwt
 from django.conf import settings
 
-from apps.accounts.tokens import InvalidToken
+from apps.accounts.errors import InvalidToken
 
 DEV_ISSUER = "concert-dev"
 DEV_CLIENT_ID = "concert-dev-client"

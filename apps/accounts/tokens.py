@@ -14,7 +14,7 @@ from typing import Any
 import jwt
 from django.conf import settings
 
-from apps.core.errors import ServiceUnavailable
+from apps.accounts.errors import InvalidToken, KeysUnavailable
 
 logger = logging.getLogger(__name__)
 
@@ -29,15 +29,6 @@ JWKS_MIN_REFRESH_SECONDS = 60
 JWKS_RETRY_SECONDS = 5
 # A key the user pool dropped stops being trusted within this time.
 JWKS_MAX_AGE_SECONDS = 24 * 3600
-
-
-class InvalidToken(Exception):
-    """The token can't be trusted; the message is safe to show to the client."""
-
-
-class KeysUnavailable(ServiceUnavailable):
-    code = "identity_unavailable"
-    default_message = "The identity provider's signing keys are unavailable. Try again shortly."
 
 
 class KeySet:

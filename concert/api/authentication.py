@@ -14,7 +14,8 @@ from typing import Any
 from django.conf import settings
 from rest_framework import authentication, exceptions
 
-from apps.accounts.services import InvalidClaims, user_from_claims
+from apps.accounts.errors import InvalidClaims, InvalidToken
+from apps.accounts.services import user_sync_from_claims
 
 
 class CognitoAuthentication(authentication.BaseAuthentication):
@@ -27,7 +28,7 @@ class CognitoAuthentication(authentication.BaseAuthentication):
 
     def user_for(self, claims: dict[str, Any]):
         try:
-            user = user_from_claims(claims=claims)
+            user = user_sync_from_claims(claims=claims)
         except InvalidClaims as exc:
             raise exceptions.AuthenticationFailed(exc.message) from None
         if not user.is_active:
@@ -58,7 +59,7 @@ class BearerJWTAuthentication(CognitoAuthentication):
         if token is None or token.count(".") != 2:
             return None
         # PyJWT and cryptography load only where tokens are verified, not behind API Gateway.
-        from apps.accounts.tokens import InvalidToken, token_claims
+        from apps.accounts.tokens import token_claims
 
         try:
             claims = token_claims(token)

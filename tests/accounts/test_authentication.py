@@ -16,6 +16,7 @@ from django.test.utils import CaptureQueriesContext
 
 from apps.accounts import tokens
 from apps.accounts.dev_issuer import dev_token_mint
+from apps.accounts.errors import InvalidToken
 from apps.accounts.models import User
 from apps.accounts.roles import Role
 from tests.accounts.conftest import b64, claims_for, public_jwk, sign, unsigned
@@ -148,11 +149,11 @@ def test_unknown_kids_refetch_at_most_once_a_minute(cognito, rsa_keys):
     keys = tokens.KeySet(cognito.url, clock=lambda: clock[0])
     keys.key("k1")
     for kid in ("a", "b", "c"):
-        with pytest.raises(tokens.InvalidToken):
+        with pytest.raises(InvalidToken):
             keys.key(kid)
     assert cognito.hits == 1
     clock[0] += tokens.JWKS_MIN_REFRESH_SECONDS
-    with pytest.raises(tokens.InvalidToken):
+    with pytest.raises(InvalidToken):
         keys.key("d")
     assert cognito.hits == 2
 

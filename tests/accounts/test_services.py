@@ -8,13 +8,13 @@ import pytest
 from django.db import connection
 
 from apps.accounts import services
+from apps.accounts.errors import InvalidClaims
 from apps.accounts.models import User
 from apps.accounts.roles import Role, groups_from_claim
 from apps.accounts.services import (
-    InvalidClaims,
     user_avatar_delete,
     user_avatar_set,
-    user_from_claims,
+    user_sync_from_claims,
 )
 from tests.accounts.factories import UserFactory
 from tests.core.test_pictures import picture_file, stored_files
@@ -37,21 +37,21 @@ def test_groups_claim_as_a_list_or_as_api_gateway_flattens_it(claim, groups):
 def test_first_request_makes_the_user_later_ones_follow_groups_and_email(
         django_assert_num_queries):
     claims = {"sub": "s-1", "email": "a@example.com", "cognito:groups": ["organizer"]}
-    user = user_from_claims(claims=claims)
+    user = user_sync_from_claims(claims=claims)
     assert (user.cognito_sub, user.username, user.email, user.role) == (
         "s-1", "s-1", "a@example.com", Role.ORGANIZER)
 
     with django_assert_num_queries(1):
-        assert user_from_claims(claims=claims).pk == user.pk
+        assert user_sync_from_claims(claims=claims).pk == user.pk
 
     # An access token carries no email: the stored one stays.
     with django_assert_num_queries(2):
-        again = user_from_claims(claims={"sub": "s-1", "cognito:groups": "[admin]"})
+        again = user_sync_from_claims(claims={"sub": "s-1", "cognito:groups": "[admin]"})
     assert (again.role, again.email) == (Role.ADMIN, "a@example.com")
     user.refresh_from_db()
     assert (user.role, user.email, user.is_staff) == (Role.ADMIN, "a@example.com", False)
 
-    user_from_claims(claims={"sub": "s-1", "email": "b@example.com"})
+    user_sync_from_claims(claims={"sub": "s-1", "email": "b@example.com"})
     user.refresh_from_db()
     assert (user.role, user.email) == (Role.FAN, "b@example.com")
 
@@ -60,7 +60,7 @@ def test_first_request_makes_the_user_later_ones_follow_groups_and_email(
 @pytest.mark.parametrize("sub", [None, "", 7, "x" * 65])
 def test_claims_without_a_usable_sub_are_refused(sub):
     with pytest.raises(InvalidClaims):
-        user_from_claims(claims={"sub": sub})
+        user_sync_from_claims(claims={"sub": sub})
     assert not User.objects.exists()
 
 
@@ -75,7 +75,7 @@ def test_concurrent_first_requests_make_one_user():
     def first_request():
         try:
             barrier.wait(timeout=10)
-            results.append(user_from_claims(claims=claims).pk)
+            results.append(user_sync_from_claims(claims=claims).pk)
         except Exception as exc:
             errors.append(exc)
         finally:
