@@ -63,7 +63,6 @@ resource "aws_db_instance" "this" {
   vpc_security_group_ids          = [aws_security_group.rds.id]
   publicly_accessible             = false
   multi_az                        = var.rds_multi_az
-  ca_cert_identifier              = "rds-ca-rsa2048-g1"
   enabled_cloudwatch_logs_exports = ["error", "slowquery"]
 
   allocated_storage     = var.rds_allocated_storage_gb

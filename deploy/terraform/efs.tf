@@ -49,6 +49,8 @@ resource "aws_efs_access_point" "pictures" {
 }
 
 data "aws_iam_policy_document" "efs" {
+  count = var.efs_enforce_policy ? 1 : 0
+
   statement {
     sid       = "DenyInsecureTransport"
     effect    = "Deny"
@@ -86,7 +88,10 @@ data "aws_iam_policy_document" "efs" {
   }
 }
 
+# TLS only, and only the function's role through the access point.
 resource "aws_efs_file_system_policy" "this" {
+  count = var.efs_enforce_policy ? 1 : 0
+
   file_system_id = aws_efs_file_system.this.id
-  policy         = data.aws_iam_policy_document.efs.json
+  policy         = data.aws_iam_policy_document.efs[0].json
 }

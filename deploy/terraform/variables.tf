@@ -254,6 +254,12 @@ variable "efs_transition_to_ia" {
   }
 }
 
+variable "efs_enforce_policy" {
+  description = "Attach a file system policy to EFS: TLS only, and only the function's role through the access point."
+  type        = bool
+  default     = true
+}
+
 variable "efs_pictures_path" {
   description = "Root directory of the EFS access point the function mounts at /mnt/efs."
   type        = string

@@ -1,0 +1,112 @@
+"""Fixtures for the deployment checks: tool lookup and a moto server on loopback."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+TERRAFORM_DIR = REPO_ROOT / "deploy" / "terraform"
+
+
+def _tool(name: str, env_var: str) -> str:
+    configured = os.environ.get(env_var)
+    path = configured if configured and Path(configured).is_file() else shutil.which(name)
+    if not path:
+        pytest.skip(f"{name} not found: put it on PATH or set {env_var}")
+    return path
+
+
+@pytest.fixture(scope="session")
+def terraform_bin() -> str:
+    """Path of the terraform binary (PATH or TERRAFORM_BIN)."""
+    return _tool("terraform", "TERRAFORM_BIN")
+
+
+@pytest.fixture(scope="session")
+def checkov_bin() -> str:
+    """Path of checkov (CHECKOV_BIN or PATH)."""
+    return _tool("checkov", "CHECKOV_BIN")
+
+
+@pytest.fixture(scope="session")
+def hadolint_bin() -> str:
+    """Path of hadolint (HADOLINT_BIN or PATH)."""
+    return _tool("hadolint", "HADOLINT_BIN")
+
+
+@pytest.fixture(scope="session")
+def tf_plugin_dir() -> Path:
+    """Local provider mirror holding registry.terraform.io/hashicorp/aws (TF_PLUGIN_DIR)."""
+    path = Path(os.environ.get("TF_PLUGIN_DIR", "/opt/tf-plugins"))
+    if not (path / "registry.terraform.io" / "hashicorp" / "aws").is_dir():
+        pytest.skip(
+            f"no AWS provider mirror at {path}: set TF_PLUGIN_DIR (terraform init is offline)"
+        )
+    return path
+
+
+@pytest.fixture(scope="session")
+def tf_env(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
+    """Environment for terraform: an empty CLI config (the ambient one may be missing)."""
+    cli_config = tmp_path_factory.mktemp("tfcli") / "terraformrc"
+    cli_config.write_text("")
+    return {
+        **os.environ,
+        "TF_CLI_CONFIG_FILE": str(cli_config),
+        "TF_IN_AUTOMATION": "1",
+        "CHECKPOINT_DISABLE": "1",
+    }
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def reset_moto(endpoint: str) -> None:
+    """Empty every moto backend (IAM comes back with the AWS managed policies)."""
+    request = urllib.request.Request(f"{endpoint}/moto-api/reset", method="POST")
+    with urllib.request.urlopen(request) as response:
+        response.read()
+
+
+@pytest.fixture(scope="session")
+def moto_endpoint() -> Iterator[str]:
+    """moto's server on 127.0.0.1: clients talk real HTTP to it."""
+    server_module = pytest.importorskip("moto.server", reason="moto[server] is not installed")
+    os.environ["MOTO_IAM_LOAD_MANAGED_POLICIES"] = "true"
+    port = _free_port()
+    server = server_module.ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
+    server.start()
+    endpoint = f"http://127.0.0.1:{port}"
+    reset_moto(endpoint)
+    try:
+        yield endpoint
+    finally:
+        server.stop()
+
+
+@pytest.fixture
+def aws_env(monkeypatch: pytest.MonkeyPatch, moto_endpoint: str) -> str:
+    """Fake credentials and AWS_ENDPOINT_URL for boto3 and child processes; a clean moto."""
+    monkeypatch.setenv("MOTO_IAM_LOAD_MANAGED_POLICIES", "true")
+    for key, value in {
+        "AWS_ACCESS_KEY_ID": "test",
+        "AWS_SECRET_ACCESS_KEY": "test",
+        "AWS_DEFAULT_REGION": "us-east-1",
+        "AWS_REGION": "us-east-1",
+        "AWS_ENDPOINT_URL": moto_endpoint,
+    }.items():
+        monkeypatch.setenv(key, value)
+    for key in ("AWS_PROFILE", "AWS_SESSION_TOKEN"):
+        monkeypatch.delenv(key, raising=False)
+    reset_moto(moto_endpoint)
+    return moto_endpoint

@@ -1,0 +1,528 @@
+"""Checks of the Terraform root module: fmt, validate, checkov, hadolint, apply/destroy on moto."""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+import subprocess
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.deploy.conftest import REPO_ROOT, TERRAFORM_DIR
+
+TF_FILES = sorted(TERRAFORM_DIR.glob("*.tf"))
+
+# Services the module calls: the test provider sends every one of them to moto.
+MOTO_SERVICES = (
+    "acm",
+    "apigatewayv2",
+    "budgets",
+    "ce",
+    "cloudfront",
+    "cloudwatch",
+    "cloudwatchlogs",
+    "cognitoidp",
+    "ec2",
+    "ecr",
+    "efs",
+    "elasticache",
+    "events",
+    "iam",
+    "lambda",
+    "rds",
+    "route53",
+    "s3",
+    "secretsmanager",
+    "sns",
+    "sts",
+)
+
+# moto 5.2 lacks these (calls hang or fail), so the end-to-end run turns them off.
+MOTO_TOGGLES = {
+    "enable_redis": "false",  # ElastiCache Serverless is not implemented
+    "enable_budget": "false",  # Budgets calls hang
+    "enable_cost_anomaly": "false",  # Cost Explorer anomaly monitors are not implemented
+    "efs_enforce_policy": "false",  # DeleteFileSystemPolicy answers 500, destroy would hang
+}
+
+TEST_VARS = {
+    **MOTO_TOGGLES,
+    "enable_frontend": "true",
+    "rds_deletion_protection": "false",
+    "cognito_deletion_protection": "false",
+    "secret_recovery_window_days": "0",
+    "cors_allowed_origins": '["https://app.example.com"]',
+    "cognito_callback_urls": '["https://app.example.com/auth/callback"]',
+    "image_digest": "sha256:" + "a" * 64,
+}
+
+EXPECTED_PUBLIC_ROUTES = {
+    "GET /health/{proxy+}",
+    "GET /api/schema",
+    "GET /api/docs",
+    "GET /api/v1/events",
+    "GET /api/v1/events/{proxy+}",
+    "GET /api/v1/venues",
+    "GET /api/v1/venues/{proxy+}",
+    "GET /api/v1/artists",
+    "GET /api/v1/artists/{proxy+}",
+    "GET /media/{proxy+}",
+    "GET /static/{proxy+}",
+    "ANY /admin",
+    "ANY /admin/{proxy+}",
+    "OPTIONS /{proxy+}",
+}
+
+
+def run(args: list[str], cwd: Path, env: dict[str, str], timeout: int = 300) -> str:
+    """Run a command; fail the test with its output when it exits nonzero."""
+    result = subprocess.run(
+        args, cwd=cwd, env=env, capture_output=True, text=True, timeout=timeout, check=False
+    )
+    if result.returncode != 0:
+        pytest.fail(
+            f"{' '.join(args[:3])} failed ({result.returncode}):\n{result.stdout}\n{result.stderr}"
+        )
+    return result.stdout
+
+
+def blocks(kind: str) -> dict[str, str]:
+    """Top-level `kind "name" { ... }` blocks of the module, by name (closing brace at column 0)."""
+    pattern = re.compile(rf'^{kind} "([\w-]+)" \{{\n(.*?)^\}}', re.S | re.M)
+    return {m[1]: m[2] for path in TF_FILES for m in pattern.finditer(path.read_text())}
+
+
+# --- Static checks (no tools) --------------------------------------------------------------------
+
+
+def test_every_file_opens_with_a_comment() -> None:
+    for path in [*TF_FILES, TERRAFORM_DIR / "terraform.tfvars.example"]:
+        assert path.read_text().startswith("# "), f"{path.name} needs a header comment"
+
+
+def test_variables_are_described_typed_and_enums_validated() -> None:
+    variables = blocks("variable")
+    assert len(variables) > 40
+    for name, body in variables.items():
+        assert re.search(r"^  description = \".+\"", body, re.M), f"{name} has no description"
+        assert re.search(r"^  type\s+= ", body, re.M), f"{name} has no type"
+    for name in (
+        "environment",
+        "lambda_architecture",
+        "log_retention_days",
+        "image_uri",
+        "image_digest",
+        "efs_transition_to_ia",
+        "cognito_mfa_configuration",
+        "cors_allowed_origins",
+        "usage_flush_schedule",
+        "frontend_price_class",
+    ):
+        assert "validation {" in variables[name], f"{name} needs a validation block"
+
+
+def test_outputs_are_described_and_cover_the_contract() -> None:
+    outputs = blocks("output")
+    for name, body in outputs.items():
+        assert re.search(r"^  description = \".+\"", body, re.M), (
+            f"output {name} has no description"
+        )
+    assert {
+        "api_endpoint",
+        "cognito_user_pool_id",
+        "cognito_app_client_id",
+        "rds_endpoint",
+        "s3_bucket_name",
+        "redis_endpoint",
+        "efs_access_point_arn",
+        "lambda_function_name",
+        "ecr_repository_url",
+        "frontend_config",
+        "backend_config",
+        "frontend_bucket_name",
+        "media_bucket_name",
+    } <= outputs.keys()
+
+
+def test_no_account_id_region_or_secret_is_written_in_the_module() -> None:
+    for path in TF_FILES:
+        text = path.read_text()
+        assert not re.search(r"\b\d{12}\b", text), f"account id in {path.name}"
+        assert not re.search(r"arn:aws:", text), f"hand-written partition in {path.name}"
+        assert not re.search(r'"(us|eu|ap|sa|ca|me|af)-[a-z]+-\d"', text), f"region in {path.name}"
+        assert "password =" not in text and 'secret_string = "' not in text
+
+
+def test_checkov_skips_carry_a_reason() -> None:
+    skips = [
+        line.strip()
+        for path in TF_FILES
+        for line in path.read_text().splitlines()
+        if "checkov:skip" in line
+    ]
+    assert skips
+    for skip in skips:
+        assert re.fullmatch(r"#checkov:skip=CKV2?_AWS_\d+:\S.{10,}", skip), skip
+
+
+# --- Tools ---------------------------------------------------------------------------------------
+
+
+def test_terraform_fmt(terraform_bin: str, tf_env: dict[str, str]) -> None:
+    run([terraform_bin, "fmt", "-check", "-recursive", "-diff"], TERRAFORM_DIR, tf_env)
+
+
+@pytest.fixture(scope="module")
+def initialised_copy(
+    tmp_path_factory: pytest.TempPathFactory,
+    terraform_bin: str,
+    tf_plugin_dir: Path,
+    tf_env: dict[str, str],
+) -> Path:
+    """A copy of the module initialised offline from the provider mirror."""
+    workdir = tmp_path_factory.mktemp("terraform") / "module"
+    shutil.copytree(
+        TERRAFORM_DIR,
+        workdir,
+        ignore=shutil.ignore_patterns(".terraform*", "*.tfstate*", "*.tfvars"),
+    )
+    run(
+        [terraform_bin, "init", "-backend=false", "-input=false", f"-plugin-dir={tf_plugin_dir}"],
+        workdir,
+        tf_env,
+    )
+    return workdir
+
+
+def test_terraform_validate(
+    initialised_copy: Path, terraform_bin: str, tf_env: dict[str, str]
+) -> None:
+    out = run([terraform_bin, "validate", "-json"], initialised_copy, tf_env)
+    assert json.loads(out)["valid"] is True
+
+
+def test_checkov_has_no_failed_check(checkov_bin: str) -> None:
+    result = subprocess.run(
+        [
+            checkov_bin,
+            "-d",
+            str(TERRAFORM_DIR),
+            "--framework",
+            "terraform",
+            "--skip-download",
+            "--compact",
+            "--quiet",
+            "--output",
+            "json",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    report = json.loads(result.stdout)
+    failed = [f"{c['check_id']} {c['resource']}" for c in report["results"]["failed_checks"]]
+    assert failed == [], failed
+    assert report["summary"]["passed"] > 100
+    assert result.returncode == 0
+
+
+def test_hadolint_dockerfile(hadolint_bin: str) -> None:
+    dockerfile = REPO_ROOT / "Dockerfile"
+    if not dockerfile.is_file():
+        pytest.skip("no Dockerfile in the repository yet")
+    result = subprocess.run(
+        [hadolint_bin, str(dockerfile)], capture_output=True, text=True, timeout=60, check=False
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+# --- End to end: terraform apply and destroy against moto's server ------------------------------
+
+
+class Stack:
+    """The module applied to moto; destroy() once, the fixture destroys if a test did not."""
+
+    def __init__(self, workdir: Path, terraform_bin: str, env: dict[str, str]) -> None:
+        self.workdir, self.terraform, self.env = workdir, terraform_bin, env
+        self.var_args = [f"-var={key}={value}" for key, value in TEST_VARS.items()]
+        self.destroyed = False
+
+    def apply(self) -> dict[str, Any]:
+        run(
+            [self.terraform, "apply", "-auto-approve", "-input=false", "-no-color", *self.var_args],
+            self.workdir,
+            self.env,
+            timeout=420,
+        )
+        out = run([self.terraform, "output", "-json"], self.workdir, self.env)
+        return {key: value["value"] for key, value in json.loads(out).items()}
+
+    def resource(self, address: str) -> dict[str, Any]:
+        """Attribute values of one applied resource, from `terraform show -json`."""
+        state = json.loads(run([self.terraform, "show", "-json"], self.workdir, self.env))
+        found = [
+            r["values"]
+            for r in state["values"]["root_module"]["resources"]
+            if r["address"] == address
+        ]
+        assert found, f"{address} is not in the state"
+        return found[0]
+
+    def destroy(self) -> None:
+        if not self.destroyed:
+            self.destroyed = True
+            run(
+                [
+                    self.terraform,
+                    "destroy",
+                    "-auto-approve",
+                    "-input=false",
+                    "-no-color",
+                    *self.var_args,
+                ],
+                self.workdir,
+                self.env,
+                timeout=420,
+            )
+
+
+def provider_override(endpoint: str) -> str:
+    endpoints = "\n".join(f'    {service} = "{endpoint}"' for service in MOTO_SERVICES)
+    return f"""# Test only: every AWS call goes to moto's server.
+provider "aws" {{
+  region                      = "us-east-1"
+  access_key                  = "test"
+  secret_key                  = "test"
+  skip_credentials_validation = true
+  skip_metadata_api_check     = true
+  skip_requesting_account_id  = false
+  s3_use_path_style           = true
+
+  endpoints {{
+{endpoints}
+  }}
+}}
+"""
+
+
+@pytest.fixture(scope="module")
+def boto(moto_endpoint: str):
+    """boto3 client factory bound to moto."""
+    boto3 = pytest.importorskip("boto3")
+    from tests.deploy.conftest import reset_moto
+
+    reset_moto(moto_endpoint)
+
+    def client(service: str):
+        return boto3.client(
+            service,
+            endpoint_url=moto_endpoint,
+            region_name="us-east-1",
+            aws_access_key_id="test",
+            aws_secret_access_key="test",
+        )
+
+    return client
+
+
+@pytest.fixture(scope="module")
+def stack(
+    initialised_copy: Path, terraform_bin: str, tf_env: dict[str, str], moto_endpoint: str, boto
+) -> Iterator[Stack]:
+    (initialised_copy / "provider_override.tf").write_text(provider_override(moto_endpoint))
+    env = {**tf_env, "AWS_ACCESS_KEY_ID": "test", "AWS_SECRET_ACCESS_KEY": "test"}
+    env.pop("AWS_PROFILE", None)
+    deployed = Stack(initialised_copy, terraform_bin, env)
+    try:
+        yield deployed
+    finally:
+        deployed.destroy()
+
+
+@pytest.fixture(scope="module")
+def outputs(stack: Stack) -> dict[str, Any]:
+    return stack.apply()
+
+
+def test_apply_outputs(outputs: dict[str, Any]) -> None:
+    assert re.fullmatch(
+        r"https://\w+\.execute-api\.us-east-1\.amazonaws\.com", outputs["api_endpoint"]
+    )
+    assert outputs["lambda_function_name"] == "concert-prod-api"
+    assert outputs["s3_bucket_name"] == "concert-prod-media-123456789012"
+    assert outputs.get("redis_endpoint") is None  # terraform output -json leaves nulls out
+    assert outputs["ecr_repository_url"].endswith(".amazonaws.com/concert-prod-api")
+    assert ":access-point/" in outputs["efs_access_point_arn"]
+    assert outputs["frontend_bucket_name"] == "concert-prod-frontend-123456789012"
+    assert outputs["frontend_config"]["user_pool_id"] == outputs["cognito_user_pool_id"]
+    assert outputs["frontend_config"]["user_pool_client_id"] == outputs["cognito_app_client_id"]
+
+
+def test_lambda_mounts_efs_through_the_access_point(stack: Stack, outputs: dict[str, Any]) -> None:
+    # moto's GetFunction leaves FileSystemConfigs out, so read what Terraform applied.
+    function = stack.resource("aws_lambda_function.api")
+    assert function["file_system_config"] == [
+        {"arn": outputs["efs_access_point_arn"], "local_mount_path": "/mnt/efs"}
+    ]
+    access_point = stack.resource("aws_efs_access_point.pictures")
+    assert access_point["posix_user"][0]["uid"] == access_point["posix_user"][0]["gid"] == 1000
+    assert access_point["root_directory"][0]["path"] == "/pictures"
+
+
+def test_lambda_follows_the_settings_contract(outputs: dict[str, Any], boto) -> None:
+    config = boto("lambda").get_function(FunctionName="concert-prod-api")["Configuration"]
+    env = config["Environment"]["Variables"]
+    api_host = outputs["api_endpoint"].removeprefix("https://")
+    pool_id = outputs["cognito_user_pool_id"]
+    assert config["PackageType"] == "Image"
+    assert config["Timeout"] == 30
+    assert config["VpcConfig"]["SubnetIds"] and config["VpcConfig"]["SecurityGroupIds"]
+    assert env == outputs["backend_config"]
+    assert env["CONCERT_PRODUCTION"] == "true"
+    assert env["DJANGO_ALLOWED_HOSTS"] == api_host
+    assert env["CSRF_TRUSTED_ORIGINS"] == f"https://{api_host}"
+    assert env["CORS_ALLOWED_ORIGINS"] == "https://app.example.com"
+    assert env["DB_SECRET_ARN"] == outputs["rds_secret_arn"]
+    assert env["DB_HOST"] == outputs["rds_endpoint"].split(":")[0]
+    assert (env["DB_PORT"], env["DB_NAME"]) == ("3306", "concert")
+    assert env["DJANGO_SECRET_KEY_ARN"] == outputs["django_secret_key_arn"]
+    assert env["PICTURES_ROOT"] == "/mnt/efs"
+    assert env["FILES_BUCKET"] == outputs["s3_bucket_name"]
+    assert env["JWT_ISSUER"] == f"https://cognito-idp.us-east-1.amazonaws.com/{pool_id}"
+    assert set(env["JWT_AUDIENCE"].split(",")) == {
+        outputs["cognito_app_client_id"],
+        outputs["cognito_api_client_id"],
+    }
+    assert env["AUTH_TRUST_API_GATEWAY"] == "true"
+    assert env["LOG_LEVEL"] == "INFO"
+    assert "REDIS_URL" not in env
+    assert not any("PASSWORD" in key for key in env)
+
+
+def test_api_routes_and_authorizer(outputs: dict[str, Any], boto) -> None:
+    apigw = boto("apigatewayv2")
+    api_id = outputs["api_endpoint"].removeprefix("https://").split(".")[0]
+    routes = {r["RouteKey"]: r for r in apigw.get_routes(ApiId=api_id)["Items"]}
+    assert routes.keys() == EXPECTED_PUBLIC_ROUTES | {
+        "ANY /api/v1/{proxy+}",
+        "ANY /partner/v1/{proxy+}",
+    }
+    for key in EXPECTED_PUBLIC_ROUTES | {"ANY /partner/v1/{proxy+}"}:
+        assert routes[key]["AuthorizationType"] == "NONE", key
+    protected = routes["ANY /api/v1/{proxy+}"]
+    assert protected["AuthorizationType"] == "JWT"
+    authorizer = apigw.get_authorizer(ApiId=api_id, AuthorizerId=protected["AuthorizerId"])
+    assert authorizer["IdentitySource"] == ["$request.header.Authorization"]
+    assert set(authorizer["JwtConfiguration"]["Audience"]) == {
+        outputs["cognito_app_client_id"],
+        outputs["cognito_api_client_id"],
+    }
+    integrations = {i["IntegrationId"]: i for i in apigw.get_integrations(ApiId=api_id)["Items"]}
+    partner = integrations[routes["ANY /partner/v1/{proxy+}"]["Target"].split("/")[1]]
+    assert partner["RequestParameters"] == {"overwrite:path": "/api/v1/$request.path.proxy"}
+    django = integrations[protected["Target"].split("/")[1]]
+    assert django["PayloadFormatVersion"] == "2.0"
+    assert routes["GET /api/v1/events"]["Target"] == protected["Target"]
+    stage = apigw.get_stage(ApiId=api_id, StageName="$default")
+    assert "$context.requestId" in stage["AccessLogSettings"]["Format"]
+    assert stage["AccessLogSettings"]["DestinationArn"].endswith(
+        ":log-group:concert-prod-api-execution"
+    )
+    assert stage["DefaultRouteSettings"]["ThrottlingRateLimit"] == 50
+
+
+def test_lambda_role_is_least_privilege(outputs: dict[str, Any], boto) -> None:
+    iam = boto("iam")
+    assert iam.list_attached_role_policies(RoleName="concert-prod-api")["AttachedPolicies"] == []
+    policy = iam.get_role_policy(RoleName="concert-prod-api", PolicyName="concert-prod-api")
+    document = policy["PolicyDocument"]
+    statements = {s["Sid"]: s for s in document["Statement"]}
+    for statement in statements.values():
+        actions = (
+            statement["Action"] if isinstance(statement["Action"], list) else [statement["Action"]]
+        )
+        resources = (
+            statement["Resource"]
+            if isinstance(statement["Resource"], list)
+            else [statement["Resource"]]
+        )
+        assert not any("*" in action for action in actions), statement
+        if "*" in resources:
+            assert all(action.startswith("ec2:Describe") for action in actions), statement
+    bucket = outputs["s3_bucket_name"]
+    assert statements["UserFiles"]["Resource"] == f"arn:aws:s3:::{bucket}/files/*"
+    assert set(statements["ReadSecrets"]["Resource"]) == {
+        outputs["rds_secret_arn"],
+        outputs["django_secret_key_arn"],
+    }
+    efs_condition = statements["PicturesFileSystem"]["Condition"]["StringEquals"]
+    assert efs_condition["elasticfilesystem:AccessPointArn"] == outputs["efs_access_point_arn"]
+
+
+def test_storage_database_and_schedule(outputs: dict[str, Any], boto) -> None:
+    s3 = boto("s3")
+    bucket = outputs["s3_bucket_name"]
+    block = s3.get_public_access_block(Bucket=bucket)["PublicAccessBlockConfiguration"]
+    assert all(block.values())
+    rule = s3.get_bucket_encryption(Bucket=bucket)["ServerSideEncryptionConfiguration"]["Rules"][0]
+    assert rule["ApplyServerSideEncryptionByDefault"]["SSEAlgorithm"] == "AES256"
+    assert "aws:SecureTransport" in s3.get_bucket_policy(Bucket=bucket)["Policy"]
+    lifecycle = s3.get_bucket_lifecycle_configuration(Bucket=bucket)["Rules"][0]
+    assert lifecycle["Transitions"][0]["StorageClass"] == "INTELLIGENT_TIERING"
+    db = boto("rds").describe_db_instances(DBInstanceIdentifier="concert-prod")["DBInstances"][0]
+    assert (db["Engine"], db["DBInstanceClass"], db["StorageEncrypted"]) == (
+        "mysql",
+        "db.t3.micro",
+        True,
+    )
+    assert db["MaxAllocatedStorage"] == 100 and db["PubliclyAccessible"] is False
+    events = boto("events")
+    target = events.list_targets_by_rule(Rule="concert-prod-usage-flush")["Targets"][0]
+    assert json.loads(target["Input"]) == {"manage": ["usage_flush"]}
+    assert (
+        events.describe_rule(Name="concert-prod-usage-flush")["ScheduleExpression"]
+        == "rate(15 minutes)"
+    )
+    logs = boto("logs").describe_log_groups()["logGroups"]
+    retention = {g["logGroupName"]: g.get("retentionInDays") for g in logs}
+    assert (
+        retention["/aws/lambda/concert-prod-api"] == retention["concert-prod-api-execution"] == 30
+    )
+    alarms = boto("cloudwatch").describe_alarms(AlarmNamePrefix="concert-prod-")["MetricAlarms"]
+    assert {a["AlarmName"] for a in alarms} == {
+        "concert-prod-lambda-errors",
+        "concert-prod-api-5xx",
+        "concert-prod-rds-cpu",
+    }
+    assert boto("cloudwatch").get_dashboard(DashboardName="concert-prod-overview")["DashboardBody"]
+    groups = boto("cognito-idp").list_groups(UserPoolId=outputs["cognito_user_pool_id"])["Groups"]
+    assert {g["GroupName"] for g in groups} == {"organizer", "staff", "admin"}
+    repo = boto("ecr").describe_repositories(repositoryNames=["concert-prod-api"])["repositories"][
+        0
+    ]
+    assert repo["imageScanningConfiguration"]["scanOnPush"] is True
+
+
+def test_destroy_leaves_nothing(stack: Stack, outputs: dict[str, Any], boto) -> None:
+    stack.destroy()
+    assert boto("lambda").list_functions()["Functions"] == []
+    assert boto("s3").list_buckets()["Buckets"] == []
+    assert boto("rds").describe_db_instances()["DBInstances"] == []
+    assert [v for v in boto("ec2").describe_vpcs()["Vpcs"] if not v["IsDefault"]] == []
+    assert boto("efs").describe_file_systems()["FileSystems"] == []
+    assert boto("ecr").describe_repositories()["repositories"] == []
+    assert boto("apigatewayv2").get_apis()["Items"] == []
+    assert boto("cognito-idp").list_user_pools(MaxResults=10)["UserPools"] == []
+    assert (
+        boto("logs").describe_log_groups(logGroupNamePrefix="/aws/lambda/concert")["logGroups"]
+        == []
+    )
+    assert boto("iam").list_roles(PathPrefix="/")["Roles"] == []
+    assert boto("secretsmanager").list_secrets()["SecretList"] == []
+    assert boto("sns").list_topics()["Topics"] == []
+    assert boto("events").list_rules()["Rules"] == []
