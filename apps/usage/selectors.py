@@ -40,8 +40,8 @@ def usage_report(*, user, date_from: date, date_to: date, license_key=None,
         try:
             live = counters().day_totals(day=day, user_id=user.pk)
         except CountersUnavailable as exc:
-            logger.warning("usage report without live counters for %s: %s", day, exc)
-            continue
+            logger.warning("usage report without live counters from %s: %s", day, exc)
+            break
         for (key_id, name), count in live.items():
             if license_key is not None and key_id != license_key.pk:
                 continue
