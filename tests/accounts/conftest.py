@@ -22,7 +22,6 @@ CLIENT_ID = "web-client"
 @pytest.fixture(autouse=True)
 def dev_issuer(settings, tmp_path_factory):
     """Every test starts in local mode with the dev issuer, its key made once per session."""
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     settings.JWT_DEV_KEY_DIR = tmp_path_factory.getbasetemp() / "dev-jwt"
     settings.JWT_DEV_ISSUER = True
     settings.JWT_ISSUER = ""

@@ -1,9 +1,8 @@
-"""Fixtures of the usage tests: cheap password hashing, and metering resumed after a test."""
+"""Fixtures of the usage tests: metering resumed after each test."""
 
 import pytest
 
 from apps.usage.services import usage_resume
-from tests.licensing.conftest import fast_password_hashing  # noqa: F401
 
 
 @pytest.fixture(autouse=True)
