@@ -181,6 +181,10 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "concert.api.schema.add_shared_error_responses",
+    ],
     "ENUM_NAME_OVERRIDES": {
         "FileStatusEnum": "apps.files.models.File.Status",
         "OrderStatusEnum": "apps.tickets.models.OrderStatus",

@@ -30,3 +30,32 @@ def error_responses(
         )
         for code in status_codes
     }
+
+
+# Answers any /api/v1 operation can give whatever its view does: credentials are checked,
+# quotas counted and dependencies reached before the view runs.
+SHARED_ERRORS = {
+    "401": "Credentials were sent but are not valid (token or license key).",
+    "403": "The caller may not do this (role, ownership or license key scope).",
+    "429": "Quota or rate limit reached; Retry-After says when to try again.",
+    "503": "A dependency (database, identity provider, storage) is unavailable.",
+}
+BODY_ERRORS = {
+    "400": "The body is malformed or has invalid fields.",
+    "413": "The body is larger than the service accepts.",
+    "415": "The body's content type is not accepted.",
+}
+
+
+def add_shared_error_responses(result, generator, request, public):
+    """drf-spectacular postprocessing hook documenting SHARED_ERRORS on every operation."""
+    envelope = {"application/json": {"schema": {"$ref": "#/components/schemas/ErrorEnvelope"}}}
+    for path, operations in result.get("paths", {}).items():
+        if not path.startswith("/api/v1/"):
+            continue
+        for operation in operations.values():
+            responses = operation.setdefault("responses", {})
+            shared = {**SHARED_ERRORS, **(BODY_ERRORS if "requestBody" in operation else {})}
+            for code, description in shared.items():
+                responses.setdefault(code, {"description": description, "content": envelope})
+    return result

@@ -8,8 +8,12 @@ from pathlib import Path
 import yaml
 
 ROOT = Path(__file__).resolve().parents[2]
-AWS_SDK_VARIABLES = {"AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_DEFAULT_REGION",
-                     "AWS_ENDPOINT_URL_S3"}
+AWS_SDK_VARIABLES = {
+    "AWS_ACCESS_KEY_ID",
+    "AWS_SECRET_ACCESS_KEY",
+    "AWS_DEFAULT_REGION",
+    "AWS_ENDPOINT_URL_S3",
+}
 
 
 def compose() -> dict:
@@ -22,8 +26,9 @@ def documented_variables() -> set[str]:
 
 
 def variables_read_by_code() -> set[str]:
-    source = "\n".join(p.read_text() for p in [*(ROOT / "concert").rglob("*.py"),
-                                                 *(ROOT / "apps").rglob("*.py")])
+    source = "\n".join(
+        p.read_text() for p in [*(ROOT / "concert").rglob("*.py"), *(ROOT / "apps").rglob("*.py")]
+    )
     return set(re.findall(r"env\.\w+\(\s*\"([A-Z][A-Z0-9_]+)\"", source))
 
 
