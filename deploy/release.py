@@ -174,7 +174,7 @@ class Release:
                 raise StepFailed(
                     "repository",
                     "no ecr_repository_url output: run `terraform apply "
-                    "-target=aws_ecr_repository.this` once (see deploy/README.md)",
+                    "-target=aws_ecr_repository.this` once (see the README, AWS section)",
                 )
             self.repository_url = url
 

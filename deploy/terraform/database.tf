@@ -95,7 +95,7 @@ data "aws_secretsmanager_random_password" "django_secret_key" {
 
 resource "aws_secretsmanager_secret" "django_secret_key" {
   #checkov:skip=CKV_AWS_149:Encrypted with the AWS-managed aws/secretsmanager key; a customer key would cost more and add key policy to run.
-  #checkov:skip=CKV2_AWS_57:Rotating SECRET_KEY invalidates sessions and signed links; it is rotated by hand (see deploy/README.md).
+  #checkov:skip=CKV2_AWS_57:Rotating SECRET_KEY invalidates sessions and signed links; it is rotated by hand (see the README, AWS section).
   name                    = "${local.name}/django-secret-key"
   description             = "Django SECRET_KEY of ${local.name} (plain string)"
   recovery_window_in_days = var.secret_recovery_window_days
