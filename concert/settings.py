@@ -156,7 +156,10 @@ REST_FRAMEWORK = {
         "concert.api.authentication.BearerJWTAuthentication",
         "apps.licensing.authentication.LicenseKeyAuthentication",
     ],
-    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_PERMISSION_CLASSES": [
+        "rest_framework.permissions.IsAuthenticated",
+        "apps.accounts.permissions.LicenseScope",
+    ],
     # Counts every /api/v1 request and refuses it with 429 once the plan's daily quota is used.
     "DEFAULT_THROTTLE_CLASSES": ["apps.usage.throttling.UsageQuotaThrottle"],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
