@@ -246,6 +246,7 @@ LAMBDA_MANAGE_COMMANDS = frozenset(
         "showmigrations",
         "check",
         "createsuperuser",
+        "operator_create",
         "clearsessions",
         "usage_flush",
         "files_purge_pending",

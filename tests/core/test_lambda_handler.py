@@ -127,3 +127,18 @@ def test_manage_reports_a_failing_command():
 def test_manage_refuses_commands_outside_the_allow_list(argv):
     result = handler({"manage": argv}, lambda_context())
     assert result["exit_status"] == 2
+
+
+def test_operator_is_created_through_the_function_with_a_one_time_password():
+    from django.contrib.auth import authenticate
+
+    payload = {"manage": ["operator_create", "--username", "ops", "--email", "ops@example.com"]}
+    result = handler(payload, lambda_context())
+    assert result["exit_status"] == 0, result["output"]
+    password = result["output"].strip().rsplit(": ", 1)[1]
+    operator = authenticate(username="ops", password=password)
+    assert operator is not None and operator.is_superuser
+
+    again = handler(payload, lambda_context())
+    assert again["exit_status"] == 1
+    assert "already exists" in again["output"]
