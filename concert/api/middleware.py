@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import uuid
 
+from django.conf import settings
+
 from concert.api import logging as request_logging
 from concert.api.errors import error_response
 
@@ -59,8 +61,6 @@ class RequestBodyLimitMiddleware:
         return self.get_response(request)
 
     def process_view(self, request, view_func, view_args, view_kwargs):
-        from django.conf import settings
-
         if getattr(getattr(view_func, "cls", None), "bounds_own_body", False):
             return None
         try:
