@@ -5,16 +5,15 @@ from __future__ import annotations
 from django.conf import settings
 from django.http import Http404, JsonResponse
 from django.views.decorators.http import require_GET
-from drf_spectacular.utils import extend_schema
 from rest_framework import parsers, status
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from apps.accounts import schema as _schema  # noqa: F401  (registers the auth scheme)
 from apps.accounts.permissions import LicenseScope
 from apps.accounts.serializers import AvatarUploadSerializer, MeSerializer, ProfileUpdateSerializer
 from apps.accounts.services import user_avatar_delete, user_avatar_set, user_profile_update
+from concert.api.annotations import extend_schema
 from concert.api.schema import error_responses
 
 USER_TOKEN_ONLY = [{"cognitoJwt": []}]

@@ -5,12 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from drf_spectacular.utils import (
-    OpenApiParameter,
-    extend_schema,
-    extend_schema_view,
-    inline_serializer,
-)
+from drf_spectacular.utils import OpenApiParameter, inline_serializer
 from rest_framework import serializers, status
 from rest_framework.parsers import MultiPartParser
 from rest_framework.response import Response
@@ -36,6 +31,7 @@ from apps.events.serializers import (
     VenueSerializer,
     VenueWriteSerializer,
 )
+from concert.api.annotations import extend_schema, extend_schema_view
 from concert.api.pagination import PageNumberPagination
 from concert.api.schema import error_responses
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.http import FileResponse
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse
 from rest_framework import generics, status
 from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.response import Response
@@ -20,6 +20,7 @@ from apps.files.serializers import (
     FileSerializer,
     UploadSerializer,
 )
+from concert.api.annotations import extend_schema
 from concert.api.schema import error_responses
 
 AUTH_ERRORS = (401, 403)

@@ -6,20 +6,20 @@ key can never mint or manage keys.
 
 from __future__ import annotations
 
-from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
+from drf_spectacular.utils import OpenApiParameter, inline_serializer
 from rest_framework import serializers, status
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from apps.accounts.permissions import LicenseScope
-from apps.licensing import schema as _schema  # noqa: F401  (registers the auth scheme)
 from apps.licensing import selectors, services
 from apps.licensing.serializers import (
     LicenseKeyCreateSerializer,
     LicenseKeySerializer,
     LicenseKeyWithSecretSerializer,
 )
+from concert.api.annotations import extend_schema
 from concert.api.pagination import PageNumberPagination
 from concert.api.schema import error_responses
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse
 from rest_framework import status
 from rest_framework.exceptions import ValidationError
 from rest_framework.permissions import IsAuthenticated
@@ -23,6 +23,7 @@ from apps.tickets.serializers import (
     TicketTypeSerializer,
     TicketTypeWriteSerializer,
 )
+from concert.api.annotations import extend_schema
 from concert.api.pagination import PageNumberPagination
 from concert.api.schema import error_responses
 

@@ -6,7 +6,7 @@ from datetime import timedelta
 
 from django.contrib.auth import get_user_model
 from django.utils import timezone
-from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
+from drf_spectacular.utils import OpenApiParameter, inline_serializer
 from rest_framework import serializers
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
@@ -15,6 +15,7 @@ from rest_framework.views import APIView
 from apps.accounts.permissions import LicenseScope, is_staff
 from apps.core.errors import NotFound, PermissionDenied
 from apps.usage.selectors import usage_report
+from concert.api.annotations import extend_schema
 from concert.api.schema import error_responses
 
 MAX_REPORT_DAYS = 92
