@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Any
 
@@ -13,6 +14,10 @@ DEV_SECRET_KEY = "django-insecure-local-development-only-never-in-production"  #
 # keeping the connection between invocations saves a TCP + TLS + auth round trip on every
 # request. Health checks catch a connection the server closed while the container was frozen.
 DEFAULT_CONN_MAX_AGE = 300
+
+
+# The rate forms DRF's SimpleRateThrottle.parse_rate reads: "120/min", "10/s", "5000/day".
+_RATE = re.compile(r"[1-9][0-9]*/(s|sec|second|m|min|minute|h|hour|d|day)")
 
 
 class ConfigError(ImproperlyConfigured):
@@ -98,3 +103,12 @@ def redis_cache(url: str) -> dict[str, Any]:
             "CONNECTION_POOL_KWARGS": {"health_check_interval": 30},
         },
     }
+
+
+def throttle_rates(**rates: str) -> dict[str, str | None]:
+    """Request rates by scope from THROTTLE_<SCOPE>_RATE values; an empty one is no limit."""
+    for scope, rate in rates.items():
+        if rate and not _RATE.fullmatch(rate):
+            raise ConfigError(f"THROTTLE_{scope.upper()}_RATE must be a rate like 120/min "
+                              f"(per s, min, hour or day) or empty, not {rate!r}")
+    return {scope: rate or None for scope, rate in rates.items()}

@@ -4,7 +4,13 @@ from pathlib import Path
 
 import environ
 
-from concert.config import database_from_env, redis_cache, require, secret_key_from_env
+from concert.config import (
+    database_from_env,
+    redis_cache,
+    require,
+    secret_key_from_env,
+    throttle_rates,
+)
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -160,8 +166,12 @@ REST_FRAMEWORK = {
         "rest_framework.permissions.IsAuthenticated",
         "apps.accounts.permissions.LicenseScope",
     ],
-    # Counts every /api/v1 request and refuses it with 429 once the plan's daily quota is used.
-    "DEFAULT_THROTTLE_CLASSES": ["apps.usage.throttling.UsageQuotaThrottle"],
+    # The rate limit first: a request it refuses never reaches, nor uses, the daily quota.
+    # The quota counts every /api/v1 request and refuses it with 429 once the plan's is used.
+    "DEFAULT_THROTTLE_CLASSES": [
+        "concert.api.throttling.RequestRateThrottle",
+        "apps.usage.throttling.UsageQuotaThrottle",
+    ],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
     "DEFAULT_PARSER_CLASSES": [
         "rest_framework.parsers.JSONParser",
@@ -174,6 +184,14 @@ REST_FRAMEWORK = {
     "EXCEPTION_HANDLER": "concert.api.errors.exception_handler",
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
 }
+
+# Request rates (N/s, /min, /hour or /day) per license key, per account, and per client
+# address for anonymous callers, counted in the default cache; an empty value is no limit.
+THROTTLE_RATES = throttle_rates(
+    key=env.str("THROTTLE_KEY_RATE", default="600/min"),
+    user=env.str("THROTTLE_USER_RATE", default="120/min"),
+    anon=env.str("THROTTLE_ANON_RATE", default="60/min"),
+)
 
 SPECTACULAR_SETTINGS = {
     "TITLE": "Concert API",

@@ -58,10 +58,15 @@ def django_db_modify_db_settings(django_db_modify_db_settings_parallel_suffix):
 
 @pytest.fixture(autouse=True)
 def _isolated_state(settings, tmp_path):
-    """Each test gets its own pictures/files folders, an empty cache, a fast password hash."""
+    """Each test gets its own pictures/files folders, an empty cache, a fast password hash.
+
+    Rate limits stay on but far above the pace a test sends requests at; the throttling
+    tests set their own.
+    """
     from django.core.cache import cache
 
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    settings.THROTTLE_RATES = dict.fromkeys(settings.THROTTLE_RATES, "100000/min")
     settings.PICTURES_ROOT = tmp_path / "pictures"
     settings.FILES_ROOT = tmp_path / "files"
     cache.clear()
