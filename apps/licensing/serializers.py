@@ -28,7 +28,7 @@ class LicenseKeyCreateSerializer(serializers.Serializer):
 
 
 class LicenseKeySerializer(serializers.ModelSerializer):
-    plan = serializers.SlugRelatedField(slug_field="name", read_only=True)
+    plan = serializers.SlugRelatedField(slug_field="name", read_only=True, allow_null=True)
     scopes = serializers.ListField(child=serializers.ChoiceField(choices=Scope.choices))
     is_active = serializers.BooleanField(read_only=True)
 

@@ -40,6 +40,10 @@ SHARED_ERRORS = {
     "429": "Quota or rate limit reached; Retry-After says when to try again.",
     "503": "A dependency (database, identity provider, storage) is unavailable.",
 }
+PAGE_ERRORS = {
+    "400": "The page number is not an integer of 1 or more.",
+    "404": "The page is past the last one.",
+}
 BODY_ERRORS = {
     "400": "The body is malformed or has invalid fields.",
     "413": "The body is larger than the service accepts.",
@@ -48,14 +52,17 @@ BODY_ERRORS = {
 
 
 def add_shared_error_responses(result, generator, request, public):
-    """drf-spectacular postprocessing hook documenting SHARED_ERRORS on every operation."""
+    """drf-spectacular postprocessing hook: shared, page and body errors on every operation."""
     envelope = {"application/json": {"schema": {"$ref": "#/components/schemas/ErrorEnvelope"}}}
     for path, operations in result.get("paths", {}).items():
         if not path.startswith("/api/v1/"):
             continue
         for operation in operations.values():
             responses = operation.setdefault("responses", {})
-            shared = {**SHARED_ERRORS, **(BODY_ERRORS if "requestBody" in operation else {})}
+            paginated = any(p.get("name") == "page" and p.get("in") == "query"
+                            for p in operation.get("parameters", []))
+            shared = {**SHARED_ERRORS, **(PAGE_ERRORS if paginated else {}),
+                      **(BODY_ERRORS if "requestBody" in operation else {})}
             for code, description in shared.items():
                 responses.setdefault(code, {"description": description, "content": envelope})
     return result
