@@ -39,6 +39,11 @@ def groups_from_claim(value: object) -> list[str]:
     return [name.strip('"') for name in text.replace(",", " ").split() if name.strip('"')]
 
 
+def roles_at_least(role: Role) -> list[Role]:
+    """The roles ranked at or above `role`: has_role's rule as a list, for queries."""
+    return [r for r in Role if RANK[r] >= RANK[role]]
+
+
 def has_role(user, role: Role) -> bool:
     """True when the user's role is at least `role`."""
     if not getattr(user, "is_authenticated", False):

@@ -59,8 +59,7 @@ def picture_store(*, upload: Any, prefix: str) -> StoredPicture:
     """
     if not PREFIX_PATTERN.fullmatch(prefix):
         raise ValueError(f"invalid picture prefix {prefix!r}")
-    data = _read_limited(upload, settings.PICTURE_MAX_BYTES)
-    image, fmt = _decode(data)
+    image, fmt = _load(upload)
     content_type, ext = FORMATS[fmt]
     body = _encode(image, fmt)
     thumbnail = image.copy()
@@ -79,6 +78,14 @@ def picture_store(*, upload: Any, prefix: str) -> StoredPicture:
     )
 
 
+def picture_check(*, upload: Any) -> None:
+    """Raise PictureInvalid unless picture_store would accept `upload`; nothing is stored.
+
+    For forms that validate before the owner of the picture exists (an admin add page).
+    """
+    _load(upload)
+
+
 def picture_delete(*, names: Iterable[str]) -> None:
     """Remove stored pictures; names already gone (or empty) are fine."""
     storage = picture_storage()
@@ -89,6 +96,10 @@ def picture_delete(*, names: Iterable[str]) -> None:
 
 def picture_url(name: str) -> str:
     return f"{settings.PICTURES_URL}{name}"
+
+
+def _load(upload: Any):
+    return _decode(_read_limited(upload, settings.PICTURE_MAX_BYTES))
 
 
 def _read_limited(upload: Any, max_bytes: int) -> bytes:

@@ -4,12 +4,18 @@ from __future__ import annotations
 
 from django import forms
 from django.contrib import admin, messages
+from django.contrib.admin.widgets import ForeignKeyRawIdWidget
 from django.core.exceptions import ValidationError
+from django.db.models import Q
 from django.utils.html import format_html
 
+from apps.accounts.roles import Role, roles_at_least
 from apps.core.errors import ApplicationError
+from apps.core.pictures import PictureInvalid, picture_check, picture_url
 from apps.events import public_cache, services
+from apps.events.errors import TooManyPictures
 from apps.events.models import Artist, Event, EventPicture, EventStatus, Performance, Venue
+from apps.events.validators import country_code_clean
 
 
 class CatalogueAdmin(admin.ModelAdmin):
@@ -24,8 +30,17 @@ class CatalogueAdmin(admin.ModelAdmin):
         public_cache.invalidate()
 
 
+class VenueAdminForm(forms.ModelForm):
+    """The model's validators check the stored form; the country is typed in either case.
+    (No Meta: the admin supplies the model and its fields.)"""
+
+    def clean_country(self) -> str:
+        return country_code_clean(self.cleaned_data["country"])
+
+
 @admin.register(Venue)
 class VenueAdmin(CatalogueAdmin):
+    form = VenueAdminForm
     list_display = ("name", "city", "country", "capacity", "timezone")
     list_filter = ("country", "city")
     search_fields = ("name", "city", "slug")
@@ -64,12 +79,20 @@ class PerformanceInline(admin.TabularInline):
     fields = ("order", "artist", "starts_at", "ends_at")
 
 
+class PictureFormSet(forms.BaseInlineFormSet):
+    def delete_existing(self, obj, commit=True):
+        # The service also removes the files once the deletion commits.
+        if commit:
+            services.event_picture_delete(picture=obj)
+
+
 class EventPictureInline(admin.TabularInline):
-    """Pictures arrive through the API (validated and re-encoded); here they are reviewed."""
+    """The gallery, for review and removal; pictures are added with the event form's
+    "Add a picture" field, through the same service (and checks) as the API."""
 
     model = EventPicture
+    formset = PictureFormSet
     extra = 0
-    can_delete = False
     fields = ("preview", "position", "width", "height", "content_type")
     readonly_fields = fields
 
@@ -78,14 +101,65 @@ class EventPictureInline(admin.TabularInline):
 
     @admin.display(description="picture")
     def preview(self, picture):
-        from apps.core.pictures import picture_url
-
         return format_html('<a href="{}"><img src="{}" height="60"></a>',
                            picture_url(picture.name), picture_url(picture.thumbnail_name))
 
 
+# Who may own an event: the API lets organizers and above create one (IsOrganizer).
+ORGANIZER_ROLES = roles_at_least(Role.ORGANIZER)
+
+
+class OrganizerRawIdWidget(ForeignKeyRawIdWidget):
+    """The lookup popup lists only users who may own an event."""
+
+    def base_url_parameters(self):
+        return {**super().base_url_parameters(), "role__in": ",".join(ORGANIZER_ROLES)}
+
+
+class EventAdminForm(forms.ModelForm):
+    new_picture = forms.FileField(
+        label="Add a picture", required=False,
+        help_text="A JPEG, PNG or WebP picture, added at the end of the gallery when the "
+                  "event is saved. It is re-encoded without its metadata.",
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        organizer = self.fields.get("organizer")
+        if organizer is not None:
+            allowed = Q(role__in=ORGANIZER_ROLES)
+            if self.instance.organizer_id is not None:
+                # An organizer who lost the role keeps the events they own.
+                allowed |= Q(pk=self.instance.organizer_id)
+            organizer.queryset = organizer.queryset.filter(allowed)
+            organizer.error_messages["invalid_choice"] = (
+                "Choose an organizer, staff member or admin: other users cannot own events."
+            )
+
+    def clean_new_picture(self):
+        upload = self.cleaned_data.get("new_picture")
+        if upload:
+            try:
+                picture_check(upload=upload)
+            except PictureInvalid as exc:
+                raise ValidationError(exc.message, code=exc.code) from None
+        return upload
+
+    def clean(self):
+        cleaned = super().clean()
+        # The service's own rules, checked here for a form error instead of a failed save.
+        event = self.instance
+        if cleaned.get("new_picture") and event.pk is not None:
+            if event.status not in services.EDITABLE_STATUSES:
+                self.add_error("new_picture", f"A {event.status} event can no longer be changed.")
+            elif event.pictures.count() >= services.MAX_PICTURES:
+                self.add_error("new_picture", TooManyPictures.default_message)
+        return cleaned
+
+
 @admin.register(Event)
 class EventAdmin(CatalogueAdmin):
+    form = EventAdminForm
     list_display = ("title", "status", "starts_at", "venue", "venue_city", "organizer")
     list_filter = ("status", "venue__city", "venue")
     list_select_related = ("venue", "organizer")
@@ -109,9 +183,28 @@ class EventAdmin(CatalogueAdmin):
     def delete_model(self, request, obj):
         services.event_delete(event=obj)
 
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if db_field.name == "organizer":
+            kwargs["widget"] = OrganizerRawIdWidget(
+                db_field.remote_field, self.admin_site, using=kwargs.get("using")
+            )
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
     def save_related(self, request, form, formsets, change):
         super().save_related(request, form, formsets, change)
+        upload = form.cleaned_data.get("new_picture")
+        if upload:
+            self._add_picture(request, form.instance, upload)
         public_cache.invalidate()
+
+    def _add_picture(self, request, event, upload) -> None:
+        try:
+            services.event_picture_add(event=event, upload=upload)
+        except ApplicationError as exc:
+            # The form checked the rules; only a concurrent change (or the same picture
+            # again) gets here. The event's other changes are kept.
+            self.message_user(request, f"The picture was not added: {exc.message}",
+                              messages.ERROR)
 
     def _run(self, request, queryset, service, verb: str) -> None:
         done = 0

@@ -7,6 +7,7 @@ from django.db import models
 from django.db.models import F, Q
 
 from apps.core.models import TimeStampedModel
+from apps.events.validators import validate_country_code, validate_timezone_name
 
 
 class Venue(TimeStampedModel):
@@ -14,8 +15,10 @@ class Venue(TimeStampedModel):
     slug = models.SlugField(max_length=220, unique=True)
     city = models.CharField(max_length=100, db_index=True)
     address = models.CharField(max_length=300, blank=True)
-    country = models.CharField(max_length=2, help_text="ISO 3166-1 alpha-2 code, e.g. DE.")
-    timezone = models.CharField(max_length=64, default="UTC", help_text="IANA name.")
+    country = models.CharField(max_length=2, validators=[validate_country_code],
+                               help_text="ISO 3166-1 alpha-2 code, e.g. DE.")
+    timezone = models.CharField(max_length=64, default="UTC", validators=[validate_timezone_name],
+                                help_text="IANA name, e.g. Europe/Berlin.")
     capacity = models.PositiveIntegerField()
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,

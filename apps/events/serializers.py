@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import zoneinfo
-
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from rest_framework import serializers
 
 from apps.events.models import Artist, Event, EventPicture, Performance, Venue
+from apps.events.validators import country_code_clean, validate_timezone_name
 
 
 class AwareDateTimeField(serializers.DateTimeField):
@@ -44,20 +43,15 @@ class VenueWriteSerializer(serializers.Serializer):
     name = serializers.CharField(max_length=200)
     city = serializers.CharField(max_length=100)
     address = serializers.CharField(max_length=300, required=False, allow_blank=True)
-    country = serializers.RegexField(
-        r"^[A-Za-z]{2}$", error_messages={"invalid": "Use the ISO 3166-1 two-letter code."}
-    )
+    country = serializers.CharField()
     timezone = serializers.CharField(max_length=64, required=False)
     capacity = serializers.IntegerField(min_value=1, max_value=1_000_000)
 
     def validate_country(self, value: str) -> str:
-        return value.upper()
+        return country_code_clean(value)
 
     def validate_timezone(self, value: str) -> str:
-        try:
-            zoneinfo.ZoneInfo(value)
-        except (zoneinfo.ZoneInfoNotFoundError, ValueError):
-            raise serializers.ValidationError("Unknown time zone; use an IANA name.") from None
+        validate_timezone_name(value)
         return value
 
 

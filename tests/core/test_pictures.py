@@ -13,6 +13,7 @@ from PIL import Image, ImageFile
 from apps.core.pictures import (
     PictureInvalid,
     StoredPicture,
+    picture_check,
     picture_delete,
     picture_store,
     picture_url,
@@ -114,7 +115,18 @@ def test_bad_uploads_are_refused_and_nothing_is_stored(settings, make_upload, me
         picture_store(upload=make_upload(), prefix="avatars/1")
     assert (caught.value.status_code, caught.value.code) == (400, "invalid_picture")
     assert caught.value.message == message
+    with pytest.raises(PictureInvalid) as checked:
+        picture_check(upload=make_upload())
+    assert checked.value.message == message
     assert stored_files(settings) == []
+
+
+def test_check_accepts_what_store_accepts_and_stores_nothing(settings):
+    upload = picture_file("WEBP")
+    picture_check(upload=upload)
+    assert stored_files(settings) == []
+    # A check first does not spoil the upload: storing it afterwards reads it whole.
+    assert picture_store(upload=upload, prefix="events/3").content_type == "image/webp"
 
 
 def test_pixel_limit_is_checked_before_decoding(settings, monkeypatch):
