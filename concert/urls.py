@@ -1,19 +1,20 @@
 """URL map: health, API v1, schema and docs, the admin, pictures."""
 
-from django.contrib import admin
 from django.urls import include, path
 
 from apps.core import apis as core_apis
 from apps.core import media as core_media
-from concert.api.lazy import lazy_view
+from concert.api.lazy import app_urls, lazy_include, lazy_view
 
+# Each app's routes load with the first request for a path they serve: a request for the
+# catalogue does not import the tickets', files' or licensing views.
 api_v1 = [
-    path("", include("apps.accounts.urls")),
-    path("", include("apps.events.urls")),
-    path("", include("apps.tickets.urls")),
-    path("", include("apps.files.urls")),
-    path("", include("apps.licensing.urls")),
-    path("", include("apps.usage.urls")),
+    app_urls("apps.accounts.urls", "me", "dev"),
+    app_urls("apps.events.urls", "venues", "artists", "events"),
+    app_urls("apps.tickets.urls", "events", "orders", "tickets"),
+    app_urls("apps.files.urls", "files", namespace="files"),
+    app_urls("apps.licensing.urls", "license-keys"),
+    app_urls("apps.usage.urls", "usage"),
 ]
 
 urlpatterns = [
@@ -24,7 +25,8 @@ urlpatterns = [
     path("api/schema/", lazy_view("drf_spectacular.views.SpectacularAPIView"), name="schema"),
     path("api/docs/", lazy_view("drf_spectacular.views.SpectacularSwaggerView",
                                 url_name="schema"), name="docs"),
-    path("admin/", admin.site.urls),
+    # The apps' admin modules load with these URLs (see concert.apps.AdminConfig).
+    path("admin/", lazy_include("concert.admin_urls", namespace="admin")),
     path("media/<path:name>", core_media.picture, name="picture"),
 ]
 

@@ -1,7 +1,11 @@
-"""Views imported on their first request, so rarely used heavy ones stay off the cold start."""
+"""Views and URLconfs imported on first use, so a request loads only what it needs."""
 
 from __future__ import annotations
 
+import re
+
+from django.urls import URLResolver
+from django.urls.resolvers import RegexPattern
 from django.utils.module_loading import import_string
 from django.views.decorators.csrf import csrf_exempt
 
@@ -18,3 +22,39 @@ def lazy_view(dotted_path: str, **initkwargs):
         return view(request, *args, **kwargs)
 
     return dispatch
+
+
+def lazy_include(urlconf: str, *, namespace: str | None = None) -> tuple[str, str | None, ...]:
+    """`include(urlconf)` for path() that leaves the module unimported.
+
+    Django's URLResolver imports a URLconf given by name on the first path it has to match
+    (or the first reverse()); include() would import it at once. `namespace` stands for the
+    module's `app_name`, which include() imports the module to read.
+    """
+    return urlconf, namespace, namespace
+
+
+def app_urls(urlconf: str, *segments: str, namespace: str | None = None) -> URLResolver:
+    """`path("", include(urlconf))` for an app whose paths start with one of `segments`.
+
+    The module is imported with the first request for one of them: a request for another
+    app's path skips it without loading it.
+    """
+    return URLResolver(FirstSegment(*segments), urlconf, app_name=namespace,
+                       namespace=namespace)
+
+
+class FirstSegment(RegexPattern):
+    """Matches a path whose first segment is one of `segments`, and consumes nothing.
+
+    It is a lookahead: the included routes match the whole path, and reverse() ignores it
+    (then checks that the URL it built matches it). As text (`str()`, which schema generators
+    and ResolverMatch.route read) it is empty, as `path("", include(...))` would be.
+    """
+
+    def __init__(self, *segments: str):
+        alternatives = "|".join(re.escape(segment) for segment in segments)
+        super().__init__(rf"^(?=(?:{alternatives})(?:/|$))", is_endpoint=False)
+
+    def __str__(self) -> str:
+        return ""

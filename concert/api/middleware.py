@@ -1,10 +1,12 @@
-"""Request id for logs and responses, and the JSON envelope for Django's own error pages."""
+"""Request id, the JSON envelope for Django's own error pages, static files (WhiteNoise)."""
 
 from __future__ import annotations
 
+import threading
 import uuid
 
 from django.conf import settings
+from whitenoise.middleware import WhiteNoiseMiddleware
 
 from concert.api import logging as request_logging
 from concert.api.errors import error_response
@@ -87,3 +89,31 @@ class ApiSecurityHeadersMiddleware:
             response.setdefault("Content-Security-Policy", "default-src 'none'; "
                                 "frame-ancestors 'none'")
         return response
+
+
+class StaticFilesMiddleware(WhiteNoiseMiddleware):
+    """WhiteNoise, indexing the collected static files with the first request for one.
+
+    WhiteNoise indexes STATIC_ROOT when it starts: ~650 files with their compressed variants,
+    ~25 ms of every Lambda cold start, for files only the admin and the API docs use.
+    """
+
+    def __init__(self, get_response=None, settings=settings):
+        self._unindexed: list[tuple[str, str]] = []
+        self._indexing = threading.Lock()
+        super().__init__(get_response, settings)
+
+    def add_files(self, root, prefix=None):
+        if prefix != self.static_prefix:  # WHITENOISE_ROOT files may have any URL
+            super().add_files(root, prefix)
+        else:
+            self._unindexed.append((root, prefix))
+
+    def __call__(self, request):
+        if self._unindexed and request.path_info.startswith(self.static_prefix):
+            with self._indexing:
+                for root, prefix in self._unindexed:
+                    super().add_files(root, prefix)
+                # Emptied once indexed: a concurrent request waits for the lock until then.
+                self._unindexed = []
+        return super().__call__(request)
