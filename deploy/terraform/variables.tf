@@ -397,6 +397,17 @@ variable "usage_flush_schedule" {
   }
 }
 
+variable "purge_schedule" {
+  description = "EventBridge schedule expression of the daily clean-ups: stale pending uploads and expired idempotency keys."
+  type        = string
+  default     = "cron(30 3 * * ? *)"
+
+  validation {
+    condition     = can(regex("^(rate\\([1-9][0-9]* (minute|minutes|hour|hours|day|days)\\)|cron\\(.+\\))$", var.purge_schedule))
+    error_message = "purge_schedule must be rate(N unit) or cron(...)."
+  }
+}
+
 variable "warmup_schedule" {
   description = "EventBridge schedule expression sending {\"warmup\": true} to keep one instance warm; null disables it."
   type        = string

@@ -120,9 +120,17 @@ def test_variables_are_described_typed_and_enums_validated() -> None:
         "cognito_mfa_configuration",
         "cors_allowed_origins",
         "usage_flush_schedule",
+        "purge_schedule",
         "frontend_price_class",
     ):
         assert "validation {" in variables[name], f"{name} needs a validation block"
+
+
+def test_every_scheduled_job_is_a_command_the_function_may_run(settings) -> None:
+    schedule = (TERRAFORM_DIR / "schedule.tf").read_text()
+    commands = re.findall(r'command\s+= \["([a-z_]+)"', schedule)
+    assert {"usage_flush", "files_purge_pending", "idempotency_keys_purge"} <= set(commands)
+    assert set(commands) <= settings.LAMBDA_MANAGE_COMMANDS
 
 
 def test_outputs_are_described_and_cover_the_contract() -> None:
@@ -481,12 +489,16 @@ def test_storage_database_and_schedule(outputs: dict[str, Any], boto) -> None:
     )
     assert db["MaxAllocatedStorage"] == 100 and db["PubliclyAccessible"] is False
     events = boto("events")
-    target = events.list_targets_by_rule(Rule="concert-prod-usage-flush")["Targets"][0]
-    assert json.loads(target["Input"]) == {"manage": ["usage_flush"]}
-    assert (
-        events.describe_rule(Name="concert-prod-usage-flush")["ScheduleExpression"]
-        == "rate(15 minutes)"
-    )
+    jobs = {
+        "usage-flush": (["usage_flush"], "rate(15 minutes)"),
+        "files-purge-pending": (["files_purge_pending", "--hours", "24"], "cron(30 3 * * ? *)"),
+        "idempotency-keys-purge": (["idempotency_keys_purge"], "cron(30 3 * * ? *)"),
+    }
+    for job, (command, schedule) in jobs.items():
+        rule = f"concert-prod-{job}"
+        target = events.list_targets_by_rule(Rule=rule)["Targets"][0]
+        assert json.loads(target["Input"]) == {"manage": command}
+        assert events.describe_rule(Name=rule)["ScheduleExpression"] == schedule
     logs = boto("logs").describe_log_groups()["logGroups"]
     retention = {g["logGroupName"]: g.get("retentionInDays") for g in logs}
     assert (
