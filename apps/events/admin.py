@@ -13,7 +13,6 @@ from apps.accounts.roles import Role, roles_at_least
 from apps.core.errors import ApplicationError
 from apps.core.pictures import PictureInvalid, picture_check, picture_url
 from apps.events import public_cache, services
-from apps.events.errors import TooManyPictures
 from apps.events.models import Artist, Event, EventPicture, EventStatus, Performance, Venue
 from apps.events.validators import country_code_clean
 
@@ -148,12 +147,11 @@ class EventAdminForm(forms.ModelForm):
     def clean(self):
         cleaned = super().clean()
         # The service's own rules, checked here for a form error instead of a failed save.
-        event = self.instance
-        if cleaned.get("new_picture") and event.pk is not None:
-            if event.status not in services.EDITABLE_STATUSES:
-                self.add_error("new_picture", f"A {event.status} event can no longer be changed.")
-            elif event.pictures.count() >= services.MAX_PICTURES:
-                self.add_error("new_picture", TooManyPictures.default_message)
+        if cleaned.get("new_picture") and self.instance.pk is not None:
+            try:
+                services.event_picture_room_check(event=self.instance)
+            except ApplicationError as exc:
+                self.add_error("new_picture", exc.message)
         return cleaned
 
 

@@ -304,6 +304,17 @@ def performance_delete(*, performance: Performance) -> None:
 MAX_PICTURES = 20
 
 
+def event_picture_room_check(*, event: Event) -> None:
+    """Raises unless `event` may take one more picture: still editable, gallery not full."""
+    _require_editable(event)
+    _require_gallery_room(event)
+
+
+def _require_gallery_room(event: Event) -> None:
+    if event.pictures.count() >= MAX_PICTURES:
+        raise TooManyPictures(details={"max_pictures": MAX_PICTURES})
+
+
 def event_picture_add(*, event: Event, upload: Any) -> EventPicture:
     """Stores an uploaded picture (validated like avatars) at the end of the gallery."""
     from apps.core.pictures import picture_store
@@ -325,8 +336,7 @@ def _event_picture_insert(*, event: Event, stored: Any) -> EventPicture:
     pictures = event.pictures.all()
     if pictures.filter(name=stored.name).exists():
         raise PictureExists()
-    if pictures.count() >= MAX_PICTURES:
-        raise TooManyPictures(details={"max_pictures": MAX_PICTURES})
+    _require_gallery_room(event)
     last = pictures.aggregate(last=models.Max("position"))["last"]
     picture = EventPicture.objects.create(
         event=event, name=stored.name, thumbnail_name=stored.thumbnail_name,
