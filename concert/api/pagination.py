@@ -12,7 +12,11 @@ class PageNumberPagination(pagination.PageNumberPagination):
         number = super().get_page_number(request, paginator)
         if number in self.last_page_strings:
             return number
-        if not (isinstance(number, int) or str(number).isdigit()) or int(number) < 1:
+        try:
+            valid = int(number) >= 1
+        except (TypeError, ValueError):
+            valid = False
+        if not valid:
             raise ValidationError({self.page_query_param: ["A page number is an integer ≥ 1."]})
         return number
 

@@ -9,7 +9,7 @@ from tests.events.factories import VenueFactory
 pytestmark = pytest.mark.django_db
 
 
-@pytest.mark.parametrize("page", ["0", "-1", "abc", "1.5"])
+@pytest.mark.parametrize("page", ["0", "-1", "abc", "1.5", "²"])
 def test_a_malformed_page_number_is_a_400_naming_the_parameter(api_client, page):
     response = api_client.get("/api/v1/venues", {"page": page})
     assert response.status_code == 400
