@@ -73,8 +73,10 @@ def test_the_first_catalogue_request_loads_only_the_catalogue(fresh_process_env)
     admin_modules = {f"apps.{app}.admin" for app in (*APPS, "core")}
     assert modules & (other_apps | admin_modules | {"concert.admin_urls"}) == set()
     assert loaded["admin_registry"] == 0
-    # Neither the picture codec nor the AWS SDK is needed to list events.
-    assert modules & {"PIL", "boto3", "botocore"} == set()
+    # Neither the picture codec, the AWS SDK nor the schema machinery (drf-spectacular's
+    # openapi module, and django.test with it) is needed to list events.
+    assert modules & {"PIL", "boto3", "botocore", "drf_spectacular.openapi",
+                      "django.test"} == set()
     # Paused while Django started, the collector runs again, start-up's objects frozen.
     enabled, frozen = loaded["gc"]
     assert enabled

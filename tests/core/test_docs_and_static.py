@@ -27,20 +27,6 @@ def test_openapi_schema_is_served_as_openapi_3(client):
     assert set(schema["components"]["securitySchemes"]) == {"cognitoJwt", "licenseKey"}
 
 
-def test_serving_the_api_does_not_load_the_schema_machinery():
-    """drf-spectacular's openapi module (and django.test with it) stays off the cold start."""
-    script = (
-        "import sys, concert.lambda_handler\n"
-        "from django.urls import resolve\n"
-        "resolve('/api/v1/events')\n"
-        "print(sorted(m for m in ('drf_spectacular.openapi', 'django.test') if m in sys.modules))"
-    )
-    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "concert.settings"}
-    result = subprocess.run([sys.executable, "-c", script], cwd=ROOT, env=env,
-                            capture_output=True, text=True, check=True, timeout=60)
-    assert result.stdout.strip() == "[]"
-
-
 @pytest.mark.django_db
 def test_interactive_docs_use_assets_served_by_the_service(client):
     response = client.get("/api/docs/")
