@@ -162,7 +162,8 @@ class OrderListApi(TicketsApi):
             **error_responses(400, 401, 403, 404, 409, 422, 503, descriptions={
                 400: "Invalid fields, order_limit_exceeded, ticket_type_mismatch.",
                 409: "sold_out (details: ticket_type, requested, available), sales_closed, "
-                     "event_not_on_sale, price_changed.",
+                     "event_not_on_sale, price_changed, buyer_limit_reached (details: "
+                     "ticket_type, max_per_buyer, held, requested).",
                 422: "idempotency_key_reused.",
             }),
         },

@@ -30,6 +30,11 @@ class OrderLimitExceeded(ApplicationError):
     default_message = "Too many tickets of one type in one order."
 
 
+class BuyerLimitReached(Conflict):
+    code = "buyer_limit_reached"
+    default_message = "This order would take the buyer past the ticket type's per-buyer limit."
+
+
 class TicketTypeMismatch(ApplicationError):
     status_code, code = status.HTTP_400_BAD_REQUEST, "ticket_type_mismatch"
     default_message = "Every ticket type must belong to the ordered event."

@@ -24,6 +24,11 @@ class TicketType(TimeStampedModel):
     sales_start = models.DateTimeField()
     sales_end = models.DateTimeField()
     max_per_order = models.PositiveSmallIntegerField(default=10)
+    max_per_buyer = models.PositiveSmallIntegerField(
+        null=True, blank=True,
+        help_text="Most tickets of this type one buyer may hold across their orders; "
+                  "empty for no limit.",
+    )
 
     class Meta:
         ordering = ["event_id", "price", "id"]
@@ -36,6 +41,8 @@ class TicketType(TimeStampedModel):
                                    name="tickets_type_window_ordered"),
             models.CheckConstraint(condition=Q(max_per_order__gte=1),
                                    name="tickets_type_max_per_order_gte_1"),
+            models.CheckConstraint(condition=Q(max_per_buyer__gte=1) | Q(max_per_buyer=None),
+                                   name="tickets_type_max_per_buyer_gte_1"),
             models.UniqueConstraint(fields=["event", "name"], name="tickets_type_name_unique"),
         ]
 

@@ -15,7 +15,7 @@ class TicketTypeSerializer(serializers.ModelSerializer):
         model = TicketType
         fields = ("id", "event", "name", "description", "price", "currency", "capacity",
                   "sold", "available", "sales_start", "sales_end", "max_per_order",
-                  "created_at", "updated_at")
+                  "max_per_buyer", "created_at", "updated_at")
         read_only_fields = fields
 
 
@@ -32,6 +32,10 @@ class TicketTypeWriteSerializer(serializers.Serializer):
     sales_start = AwareDateTimeField()
     sales_end = AwareDateTimeField()
     max_per_order = serializers.IntegerField(min_value=1, max_value=100, required=False)
+    max_per_buyer = serializers.IntegerField(
+        min_value=1, max_value=1000, required=False, allow_null=True,
+        help_text="Most tickets of this type one buyer may hold across orders; null: no limit.",
+    )
 
     def validate(self, attrs):
         start, end = attrs.get("sales_start"), attrs.get("sales_end")

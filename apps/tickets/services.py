@@ -89,6 +89,7 @@ def ticket_type_create(
     sales_start: datetime,
     sales_end: datetime,
     max_per_order: int = 10,
+    max_per_buyer: int | None = None,
     description: str = "",
 ) -> TicketType:
     with transaction.atomic():
@@ -100,7 +101,7 @@ def ticket_type_create(
         return TicketType.objects.create(
             event=event, name=name, description=description, price=price, currency=currency,
             capacity=capacity, sales_start=sales_start, sales_end=sales_end,
-            max_per_order=max_per_order,
+            max_per_order=max_per_order, max_per_buyer=max_per_buyer,
         )
 
 
@@ -109,7 +110,7 @@ def ticket_type_update(*, ticket_type: TicketType, data: dict[str, Any]) -> Tick
     capacity can shrink down to what is sold. Both hold under concurrent orders because the
     update itself carries the condition."""
     editable = {"name", "description", "price", "currency", "capacity", "sales_start",
-                "sales_end", "max_per_order"}
+                "sales_end", "max_per_order", "max_per_buyer"}
     with transaction.atomic():
         event = _event_lock_for_change(ticket_type.event_id)
         current = TicketType.objects.get(pk=ticket_type.pk)
@@ -228,6 +229,7 @@ def order_create(
         types = _ticket_types_for_sale(event_id=event_id, lines=lines, now=now)
         for line in lines:  # ascending ticket-type id: the lock order of every order
             _sell(ticket_type=types[line.ticket_type_id], quantity=line.quantity)
+        _require_buyer_limits(buyer=buyer, types=types, lines=lines)
 
         currency = types[lines[0].ticket_type_id].currency
         total = sum((types[li.ticket_type_id].price * li.quantity for li in lines), Decimal(0))
@@ -346,6 +348,32 @@ def _ticket_types_for_sale(
                 "requested": line.quantity,
             })
     return types
+
+
+def _require_buyer_limits(*, buyer, types: dict[int, TicketType],
+                          lines: list[OrderLine]) -> None:
+    """Refuses lines that would take the buyer past a type's `max_per_buyer`.
+
+    Read after `_sell`: this transaction holds the ticket-type rows' locks, so another order
+    of the same buyer for these types waits for it, and (READ COMMITTED) this count already
+    sees every order committed before the lock was granted.
+    """
+    limited = {li.ticket_type_id: li.quantity for li in lines
+               if types[li.ticket_type_id].max_per_buyer is not None}
+    if not limited:
+        return
+    held = dict(
+        OrderItem.objects.filter(
+            ticket_type_id__in=limited, order__buyer=buyer, order__status=OrderStatus.CONFIRMED,
+        ).values("ticket_type_id").annotate(n=Sum("quantity")).values_list("ticket_type_id", "n")
+    )
+    for ticket_type_id, quantity in sorted(limited.items()):
+        limit = types[ticket_type_id].max_per_buyer
+        if held.get(ticket_type_id, 0) + quantity > limit:
+            raise errors.BuyerLimitReached(details={
+                "ticket_type": ticket_type_id, "max_per_buyer": limit,
+                "held": held.get(ticket_type_id, 0), "requested": quantity,
+            })
 
 
 def _sell(*, ticket_type: TicketType, quantity: int) -> None:

@@ -53,7 +53,8 @@ def type_body(tt: TicketType) -> dict:
         "price": str(tt.price), "currency": tt.currency, "capacity": tt.capacity,
         "sold": tt.sold, "available": tt.capacity - tt.sold,
         "sales_start": iso(tt.sales_start), "sales_end": iso(tt.sales_end),
-        "max_per_order": tt.max_per_order, "created_at": iso(tt.created_at),
+        "max_per_order": tt.max_per_order, "max_per_buyer": tt.max_per_buyer,
+        "created_at": iso(tt.created_at),
         "updated_at": iso(tt.updated_at),
     }
 

@@ -63,6 +63,20 @@ def test_twenty_buyers_for_five_seats_sell_exactly_five():
     assert Ticket.objects.count() == Order.objects.count() == 5
 
 
+def test_one_buyer_racing_orders_stays_within_the_per_buyer_limit():
+    ticket_type = TicketTypeFactory(capacity=100, max_per_buyer=3)
+    buyer = UserFactory()
+    body = {"event": ticket_type.event_id,
+            "items": [{"ticket_type": ticket_type.pk, "quantity": 1}]}
+
+    results = race([poster(buyer, "/api/v1/orders", body) for _ in range(8)])
+
+    codes = Counter(r[0] if r[0] == 201 else r[1]["error"]["code"] for r in results)
+    assert codes == {201: 3, "buyer_limit_reached": 5}
+    ticket_type.refresh_from_db()
+    assert ticket_type.sold == Ticket.objects.filter(order__buyer=buyer).count() == 3
+
+
 def test_simultaneous_retries_with_one_key_make_one_order():
     ticket_type = TicketTypeFactory(capacity=50)
     buyer = UserFactory()

@@ -93,6 +93,23 @@ def test_order_refusals(setup, error):
     assert Order.objects.count() == 0
 
 
+def test_per_buyer_limit_holds_across_orders_and_frees_up_on_cancel():
+    ticket_type = TicketTypeFactory(max_per_buyer=4)
+    buyer = UserFactory()
+    first = make_order(buyer=buyer, ticket_type=ticket_type, quantity=3)
+
+    with pytest.raises(errors.BuyerLimitReached) as refused:
+        make_order(buyer=buyer, ticket_type=ticket_type, quantity=2)
+    assert refused.value.details == {"ticket_type": ticket_type.pk, "max_per_buyer": 4,
+                                     "held": 3, "requested": 2}
+    make_order(ticket_type=ticket_type, quantity=4)  # another buyer has a limit of their own
+    ticket_type.refresh_from_db()
+    assert ticket_type.sold == 7  # the refused order sold nothing
+
+    order_cancel(order=first, actor=buyer)
+    make_order(buyer=buyer, ticket_type=ticket_type, quantity=4)
+
+
 def test_buyer_cancels_before_the_start_and_the_seats_come_back():
     ticket_type = TicketTypeFactory(capacity=2)
     order = make_order(ticket_type=ticket_type, quantity=2)
