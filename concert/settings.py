@@ -145,11 +145,14 @@ FILES_PUBLIC_ENDPOINT_URL = env.str("FILES_PUBLIC_ENDPOINT_URL", default="")
 # Largest user file in bytes: 5 GB, the most one S3 POST upload can carry.
 FILES_MAX_BYTES = env.int("FILES_MAX_BYTES", default=5 * 1024**3)
 
-# Identity: Cognito JWTs. Behind API Gateway the authorizer has verified them already.
+# Identity: Cognito JWTs. Behind API Gateway the authorizer's verified claims are used where
+# a route has one; elsewhere the service verifies bearer tokens itself.
 AUTH_TRUST_API_GATEWAY = env.bool("AUTH_TRUST_API_GATEWAY", default=False)
 JWT_ISSUER = env.str("JWT_ISSUER", default="")
 JWT_AUDIENCE = env.list("JWT_AUDIENCE", default=[])
 JWT_JWKS_URL = env.str("JWT_JWKS_URL", default="")
+# The user pool's JWKS copied into a secret (no internet from the function; see concert.jwks).
+JWT_JWKS_SECRET_ARN = env.str("JWT_JWKS_SECRET_ARN", default="")
 # The dev issuer mints and verifies tokens locally; it never exists in production mode.
 JWT_DEV_ISSUER = not PRODUCTION and not JWT_ISSUER
 

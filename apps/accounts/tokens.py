@@ -1,4 +1,9 @@
-"""Verifying Cognito-style RS256 JWTs against the user pool's JWKS or the local dev issuer."""
+"""Verifying Cognito-style RS256 JWTs against the user pool's JWKS or the local dev issuer.
+
+The user pool's keys come from its JWKS URL, or, where the service has no route to the
+internet (the function in private subnets with no NAT), from a Secrets Manager secret that
+`concert.jwks.refresh_handler` keeps equal to the published JWKS (JWT_JWKS_SECRET_ARN).
+"""
 
 from __future__ import annotations
 
@@ -7,7 +12,6 @@ import logging
 import math
 import threading
 import time
-import urllib.request
 from collections.abc import Callable
 from typing import Any
 
@@ -15,13 +19,12 @@ import jwt
 from django.conf import settings
 
 from apps.accounts.errors import InvalidToken, KeysUnavailable
+from concert import jwks
 
 logger = logging.getLogger(__name__)
 
 # Clock skew tolerated on exp, nbf and iat.
 LEEWAY_SECONDS = 30
-JWKS_TIMEOUT_SECONDS = 3
-JWKS_MAX_BYTES = 1024 * 1024
 # An unknown kid refetches the JWKS, but at most this often: forged kids can't make the
 # service hammer the identity provider.
 JWKS_MIN_REFRESH_SECONDS = 60
@@ -32,10 +35,15 @@ JWKS_MAX_AGE_SECONDS = 24 * 3600
 
 
 class KeySet:
-    """The signing keys published at one JWKS URL, cached in the process."""
+    """The signing keys of one JWKS source (a URL or a secret), cached in the process.
 
-    def __init__(self, url: str, *, clock: Callable[[], float] = time.monotonic):
-        self.url = url
+    Cognito may rotate a user pool's signing keys: a token naming an unknown kid reloads the
+    source (at most every JWKS_MIN_REFRESH_SECONDS), and keys older than
+    JWKS_MAX_AGE_SECONDS are reloaded on the next token.
+    """
+
+    def __init__(self, source: str, *, clock: Callable[[], float] = time.monotonic):
+        self.source = source
         self._clock = clock
         self._lock = threading.Lock()
         self._keys: dict[str, jwt.PyJWK] | None = None
@@ -62,30 +70,34 @@ class KeySet:
         self.fetches += 1
         self._next_fetch_at = now + JWKS_RETRY_SECONDS
         try:
-            with urllib.request.urlopen(self.url, timeout=JWKS_TIMEOUT_SECONDS) as response:  # noqa: S310
-                document = json.loads(response.read(JWKS_MAX_BYTES))
-            keys = {
-                entry["kid"]: jwt.PyJWK(entry, algorithm="RS256")
-                for entry in document["keys"]
-                if entry.get("kty") == "RSA" and entry.get("use", "sig") == "sig"
-            }
-        except (OSError, ValueError, KeyError, TypeError, jwt.PyJWKError):
-            logger.warning("JWKS fetch from %s failed", self.url, exc_info=True)
+            keys = jwks.signing_keys(_load_jwks(self.source))
+        except Exception:
+            logger.warning("JWKS fetch from %s failed", self.source, exc_info=True)
             return
         self._keys = keys
         self._fetched_at = now
         self._next_fetch_at = now + JWKS_MIN_REFRESH_SECONDS
 
 
+def _load_jwks(source: str) -> Any:
+    if source.startswith("arn:"):
+        from concert import aws
+
+        # Read at every reload, not through aws.secret_string's per-process cache.
+        secret = aws.client("secretsmanager").get_secret_value(SecretId=source)
+        return json.loads(secret["SecretString"])
+    return jwks.fetch(source)
+
+
 _key_sets: dict[str, KeySet] = {}
 _key_sets_lock = threading.Lock()
 
 
-def key_set(url: str) -> KeySet:
+def key_set(source: str) -> KeySet:
     with _key_sets_lock:
-        if url not in _key_sets:
-            _key_sets[url] = KeySet(url)
-        return _key_sets[url]
+        if source not in _key_sets:
+            _key_sets[source] = KeySet(source)
+        return _key_sets[source]
 
 
 def forget_key_sets() -> None:
@@ -143,8 +155,8 @@ def _check_audience(claims: dict[str, Any], audiences: list[str]) -> None:
 def _trust() -> tuple[str, list[str], Callable[[str], jwt.PyJWK]]:
     if settings.JWT_ISSUER:
         issuer = settings.JWT_ISSUER
-        url = settings.JWT_JWKS_URL or f"{issuer.rstrip('/')}/.well-known/jwks.json"
-        return issuer, list(settings.JWT_AUDIENCE), key_set(url).key
+        source = settings.JWT_JWKS_SECRET_ARN or jwks.url_of(issuer, settings.JWT_JWKS_URL)
+        return issuer, list(settings.JWT_AUDIENCE), key_set(source).key
     if settings.JWT_DEV_ISSUER:
         from apps.accounts import dev_issuer
 

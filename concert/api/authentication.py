@@ -1,10 +1,12 @@
 """Who is calling: Cognito identity from API Gateway's authorizer, or a bearer JWT we verify.
 
-Exactly one of the two is active. Behind API Gateway (AUTH_TRUST_API_GATEWAY) the
-authorizer has verified the token and its claims arrive in the request context apig-wsgi
-puts in the WSGI environ, out of any client's reach; the service fetches no JWKS there.
-Elsewhere (local, docker compose) the service verifies the bearer token itself.
-`Authorization: Bearer` values that are not JWTs are left to the classes after these.
+Behind API Gateway (AUTH_TRUST_API_GATEWAY) a route with the JWT authorizer hands over the
+verified claims in the request context apig-wsgi puts in the WSGI environ, out of any
+client's reach; they are the identity and the token is not checked again. Routes without the
+authorizer (public and optional-auth reads, partner paths) bring no claims: there, as
+locally and in docker compose, the service verifies the bearer token itself, so a caller
+keeps its identity on every route. `Authorization: Bearer` values that are not JWTs are left
+to the classes after these.
 """
 
 from __future__ import annotations
@@ -50,11 +52,12 @@ class ApiGatewayAuthentication(CognitoAuthentication):
 
 
 class BearerJWTAuthentication(CognitoAuthentication):
-    """A Cognito (or dev issuer) RS256 JWT in `Authorization: Bearer`, verified here."""
+    """A Cognito (or dev issuer) RS256 JWT in `Authorization: Bearer`, verified here.
+
+    Second in line: behind API Gateway it runs only where no authorizer's claims came along.
+    """
 
     def authenticate(self, request):
-        if settings.AUTH_TRUST_API_GATEWAY:
-            return None
         token = _bearer_token(request)
         if token is None or token.count(".") != 2:
             return None

@@ -20,6 +20,7 @@ from apps.accounts.errors import InvalidToken
 from apps.accounts.models import User
 from apps.accounts.roles import Role
 from tests.accounts.conftest import b64, claims_for, public_jwk, sign, unsigned
+from concert import jwks
 from tests.accounts.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -165,7 +166,7 @@ def test_unreachable_jwks_is_503_after_a_bounded_wait(api_client, cognito, rsa_k
     silent.bind(("127.0.0.1", 0))
     silent.listen()
     settings.JWT_JWKS_URL = f"http://127.0.0.1:{silent.getsockname()[1]}/jwks.json"
-    monkeypatch.setattr(tokens, "JWKS_TIMEOUT_SECONDS", 0.2)
+    monkeypatch.setattr(jwks, "TIMEOUT_SECONDS", 0.2)
     started = time.monotonic()
     try:
         response = get_me(api_client, sign(claims_for(), rsa_keys["k1"]))
@@ -221,11 +222,12 @@ def test_behind_api_gateway_the_authorizers_claims_are_the_identity(api_client, 
         "gw-1", "gw@example.com", "staff")
 
 
-def test_behind_api_gateway_bearer_tokens_are_not_verified_here(api_client, settings, cognito,
-                                                                rsa_keys):
+def test_behind_api_gateway_claims_win_and_the_token_is_not_checked_again(
+        api_client, settings, cognito, rsa_keys):
     settings.AUTH_TRUST_API_GATEWAY = True
-    assert_refused(get_me(api_client, sign(claims_for(), rsa_keys["k1"])),
-                   "Authentication credentials were not provided.", code="not_authenticated")
+    claims = {"sub": "gw-1", "token_use": "id", "cognito:groups": "[fan]"}
+    response = get_me(api_client, sign(claims_for(), rsa_keys["k1"]), **apig_context(claims))
+    assert (response.status_code, response.json()["sub"]) == (200, "gw-1")
     assert cognito.hits == 0
 
 
