@@ -19,8 +19,8 @@ from apps.accounts.dev_issuer import dev_token_mint
 from apps.accounts.errors import InvalidToken
 from apps.accounts.models import User
 from apps.accounts.roles import Role
-from tests.accounts.conftest import b64, claims_for, public_jwk, sign, unsigned
 from concert import jwks
+from tests.accounts.conftest import b64, claims_for, public_jwk, sign, unsigned
 from tests.accounts.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
