@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import re
 
+from django.http import HttpResponse
+from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse
 from rest_framework import status
 from rest_framework.exceptions import ValidationError
@@ -23,7 +25,7 @@ from apps.tickets.serializers import (
     TicketTypeSerializer,
     TicketTypeWriteSerializer,
 )
-from concert.api.annotations import extend_schema
+from concert.api.annotations import extend_schema, extend_schema_view
 from concert.api.pagination import PageNumberPagination
 from concert.api.schema import error_responses
 
@@ -225,3 +227,43 @@ class TicketListApi(TicketsApi):
     )
     def get(self, request):
         return self.paginated(selectors.ticket_list(buyer=request.user), TicketSerializer)
+
+
+class TicketQrApi(TicketsApi):
+    """The ticket's code as a QR code for the door scanner; check-in takes what it reads."""
+
+    kind: str
+    content_type: str
+
+    def perform_content_negotiation(self, request, force=False):
+        # The picture is the only success body; errors are JSON whatever the client accepts.
+        return super().perform_content_negotiation(request, force=True)
+
+    def get(self, request, ticket_id: int):
+        import segno  # only the door needs it: kept off the cold start
+
+        ticket = selectors.ticket_get_own(ticket_id=ticket_id, holder=request.user)
+        response = HttpResponse(content_type=self.content_type)
+        segno.make_qr(ticket.code, error="m").save(response, kind=self.kind, scale=8, border=4)
+        response["Cache-Control"] = "private, no-store"
+        return response
+
+
+def _qr(kind: str, content_type: str):
+    return extend_schema_view(get=extend_schema(
+        operation_id=f"tickets_qr_{kind}",
+        summary=f"The ticket's QR code ({kind.upper()})",
+        description="The holder's own ticket code as a QR code to show at the door; "
+                    "check-in accepts the text a scanner reads from it.",
+        responses={(200, content_type): OpenApiTypes.BINARY, **error_responses(401, 403, 404)},
+    ))
+
+
+@_qr("svg", "image/svg+xml")
+class TicketQrSvgApi(TicketQrApi):
+    kind, content_type = "svg", "image/svg+xml"
+
+
+@_qr("png", "image/png")
+class TicketQrPngApi(TicketQrApi):
+    kind, content_type = "png", "image/png"

@@ -55,6 +55,11 @@ class CancellationClosed(InvalidState):
     default_message = "Orders can only be cancelled before the event starts."
 
 
+class TicketsUsed(InvalidState):
+    code = "tickets_used"
+    default_message = "An order with a ticket already used at the door cannot be cancelled."
+
+
 class PriceLocked(InvalidState):
     code = "price_locked"
     default_message = "Price and currency cannot change once tickets are sold."

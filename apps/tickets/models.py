@@ -115,7 +115,8 @@ class OrderItem(models.Model):
 
 class TicketStatus(models.TextChoices):
     VALID = "valid", "Valid"
-    VOID = "void", "Void"
+    USED = "used", "Used"  # checked in at the door
+    VOID = "void", "Void"  # its order was cancelled
 
 
 class Ticket(TimeStampedModel):
@@ -135,6 +136,10 @@ class Ticket(TimeStampedModel):
         constraints = [
             models.CheckConstraint(condition=Q(status__in=TicketStatus.values),
                                    name="tickets_ticket_status_valid"),
+            models.CheckConstraint(
+                condition=~Q(status=TicketStatus.USED) | Q(checked_in_at__isnull=False),
+                name="tickets_ticket_used_has_checked_in_at",
+            ),
         ]
 
     def __str__(self) -> str:

@@ -5,14 +5,26 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import DecimalField, F, Prefetch, Q, QuerySet, Sum, Value
+from django.db.models import (
+    Count,
+    DecimalField,
+    F,
+    IntegerField,
+    OuterRef,
+    Prefetch,
+    Q,
+    QuerySet,
+    Subquery,
+    Sum,
+    Value,
+)
 from django.db.models.functions import Coalesce
 
 from apps.accounts.permissions import is_staff, manages_event
 from apps.core.errors import NotFound, PermissionDenied
 from apps.events.models import Event
 from apps.events.selectors import event_visible
-from apps.tickets.models import Order, OrderItem, OrderStatus, Ticket, TicketType
+from apps.tickets.models import Order, OrderItem, OrderStatus, Ticket, TicketStatus, TicketType
 
 
 def event_for_tickets(*, event_id: int, user, manage: bool = False) -> Event:
@@ -66,17 +78,33 @@ def ticket_list(*, buyer) -> QuerySet[Ticket]:
     )
 
 
+def ticket_get_own(*, ticket_id: int, holder) -> Ticket:
+    """A ticket of the holder's own orders; anyone else's is reported missing."""
+    ticket = Ticket.objects.filter(pk=ticket_id, order__buyer=holder).first()
+    if ticket is None:
+        raise NotFound("Ticket not found.")
+    return ticket
+
+
 def event_sales(*, event: Event) -> dict[str, Any]:
-    """Per ticket type: capacity, sold and revenue of confirmed orders; and the totals."""
+    """Per ticket type: capacity, sold, checked in (used) and revenue of confirmed orders;
+    and the totals."""
     money = DecimalField(max_digits=14, decimal_places=2)
     confirmed = Q(items__order__status=OrderStatus.CONFIRMED)
+    used = (
+        Ticket.objects.filter(ticket_type=OuterRef("pk"), status=TicketStatus.USED)
+        .order_by().values("ticket_type").annotate(n=Count("pk")).values("n")
+    )
     rows = list(
         TicketType.objects.filter(event=event)
-        .annotate(revenue=Coalesce(
-            Sum(F("items__quantity") * F("items__unit_price"), filter=confirmed,
-                output_field=money),
-            Value(Decimal("0.00")), output_field=money,
-        ))
+        .annotate(
+            revenue=Coalesce(
+                Sum(F("items__quantity") * F("items__unit_price"), filter=confirmed,
+                    output_field=money),
+                Value(Decimal("0.00")), output_field=money,
+            ),
+            checked_in=Coalesce(Subquery(used, output_field=IntegerField()), 0),
+        )
         .order_by("price", "id")
     )
     return {
@@ -86,6 +114,7 @@ def event_sales(*, event: Event) -> dict[str, Any]:
         "totals": {
             "capacity": sum(r.capacity for r in rows),
             "sold": sum(r.sold for r in rows),
+            "checked_in": sum(r.checked_in for r in rows),
             "revenue": sum((r.revenue for r in rows), Decimal("0.00")),
         },
     }

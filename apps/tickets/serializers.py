@@ -129,12 +129,14 @@ class TicketTypeSalesSerializer(serializers.Serializer):
     capacity = serializers.IntegerField()
     sold = serializers.IntegerField()
     available = serializers.IntegerField()
+    checked_in = serializers.IntegerField(help_text="Tickets used at the door.")
     revenue = serializers.DecimalField(max_digits=14, decimal_places=2)
 
 
 class SalesTotalsSerializer(serializers.Serializer):
     capacity = serializers.IntegerField()
     sold = serializers.IntegerField()
+    checked_in = serializers.IntegerField()
     revenue = serializers.DecimalField(max_digits=14, decimal_places=2)
 
 

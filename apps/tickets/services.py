@@ -413,6 +413,13 @@ def order_cancel(*, order: Order, actor, as_operator: bool = False) -> Order:
         now = timezone.now()
         if not staff and now >= starts_at:
             raise errors.CancellationClosed(details={"starts_at": starts_at.isoformat()})
+        # Locking the tickets orders this against a check-in at the door: a scan that comes
+        # first makes the cancellation refuse, one that comes after finds the ticket void.
+        used = [pk for pk, status in Ticket.objects.select_for_update()
+                .filter(order_id=order.pk).order_by("pk").values_list("pk", "status")
+                if status == TicketStatus.USED]
+        if used:
+            raise errors.TicketsUsed(details={"tickets": used})
         cancelled = Order.objects.filter(pk=order.pk, status=OrderStatus.CONFIRMED).update(
             status=OrderStatus.CANCELLED, cancelled_at=now, updated_at=now
         )
@@ -454,7 +461,11 @@ def _release(*, order_ids: list[int], now: datetime) -> None:
         TicketType.objects.filter(pk=row["ticket_type_id"]).update(
             sold=F("sold") - row["quantity"], updated_at=now
         )
-    Ticket.objects.filter(order_id__in=order_ids).update(status=TicketStatus.VOID, updated_at=now)
+    # Tickets used at the door stay `used`: a cancelled event's order is refunded, but who
+    # came in still came in.
+    Ticket.objects.filter(order_id__in=order_ids, status=TicketStatus.VALID).update(
+        status=TicketStatus.VOID, updated_at=now
+    )
 
 
 def idempotency_keys_purge(*, now: datetime | None = None) -> int:
@@ -468,8 +479,8 @@ def idempotency_keys_purge(*, now: datetime | None = None) -> int:
 
 
 def ticket_check_in(*, event: Event, code: str, actor) -> Ticket:
-    """One conditional update (`checked_in_at IS NULL`): two scanners racing for one code
-    admit once, and a retried scan reports the first one."""
+    """One conditional update (`valid` → `used`): two scanners racing for one code admit
+    once, and a retried scan reports the first one."""
     ticket = (
         Ticket.objects.select_related("ticket_type")
         .filter(code=code, ticket_type__event_id=event.pk)
@@ -479,8 +490,8 @@ def ticket_check_in(*, event: Event, code: str, actor) -> Ticket:
         raise errors.TicketNotFound()
     now = timezone.now()
     admitted = Ticket.objects.filter(
-        pk=ticket.pk, status=TicketStatus.VALID, checked_in_at__isnull=True
-    ).update(checked_in_at=now, checked_in_by=actor, updated_at=now)
+        pk=ticket.pk, status=TicketStatus.VALID
+    ).update(status=TicketStatus.USED, checked_in_at=now, checked_in_by=actor, updated_at=now)
     ticket.refresh_from_db(fields=["status", "checked_in_at", "checked_in_by", "updated_at"])
     if admitted:
         return ticket

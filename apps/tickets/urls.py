@@ -16,4 +16,6 @@ urlpatterns = [
     path("orders/<int:order_id>", apis.OrderDetailApi.as_view(), name="order-detail"),
     path("orders/<int:order_id>/cancel", apis.OrderCancelApi.as_view(), name="order-cancel"),
     path("tickets", apis.TicketListApi.as_view(), name="ticket-list"),
+    path("tickets/<int:ticket_id>/qr.svg", apis.TicketQrSvgApi.as_view(), name="ticket-qr-svg"),
+    path("tickets/<int:ticket_id>/qr.png", apis.TicketQrPngApi.as_view(), name="ticket-qr-png"),
 ]

@@ -1,5 +1,6 @@
 """Ticketing endpoints: bodies, error envelopes, who sees what, query counts."""
 
+import io
 from datetime import timedelta
 from decimal import Decimal
 from types import SimpleNamespace
@@ -306,11 +307,13 @@ def test_sales_per_ticket_type_for_the_organizer_only(django_assert_num_queries)
         "currency": "EUR",
         "ticket_types": [
             {"id": standing.pk, "name": "Standing", "price": "25.00", "currency": "EUR",
-             "capacity": 100, "sold": 3, "available": 97, "revenue": "75.00"},
+             "capacity": 100, "sold": 3, "available": 97, "checked_in": 0,
+             "revenue": "75.00"},
             {"id": seated.pk, "name": "Seated", "price": "60.00", "currency": "EUR",
-             "capacity": 10, "sold": 2, "available": 8, "revenue": "120.00"},
+             "capacity": 10, "sold": 2, "available": 8, "checked_in": 0,
+             "revenue": "120.00"},
         ],
-        "totals": {"capacity": 110, "sold": 5, "revenue": "195.00"},
+        "totals": {"capacity": 110, "sold": 5, "checked_in": 0, "revenue": "195.00"},
     })
     assert other.status_code == 403
 
@@ -318,13 +321,15 @@ def test_sales_per_ticket_type_for_the_organizer_only(django_assert_num_queries)
 # Check-in -------------------------------------------------------------------------------
 
 
-def test_check_in_at_the_door():
+def test_check_in_at_the_door_uses_the_ticket():
     order = make_order(quantity=2)
     first, second = order.tickets.all()
     event = order.event
     door = client_for(event.organizer)
     url = f"/api/v1/events/{event.pk}/check-in"
     other_event = EventFactory(organizer=event.organizer)
+    cancelled = make_order(ticket_type=first.ticket_type)
+    client_for(cancelled.buyer).post(f"/api/v1/orders/{cancelled.pk}/cancel")
 
     admitted = door.post(url, {"code": first.code}, format="json")
     again = door.post(url, {"code": first.code}, format="json")
@@ -332,12 +337,15 @@ def test_check_in_at_the_door():
                           format="json")
     stranger = client_for(UserFactory(organizer=True)).post(url, {"code": second.code},
                                                            format="json")
-    client_for(order.buyer).post(f"/api/v1/orders/{order.pk}/cancel")
-    void = door.post(url, {"code": second.code}, format="json")
+    void = door.post(url, {"code": cancelled.tickets.get().code}, format="json")
+    holder = client_for(order.buyer)
+    cancel = holder.post(f"/api/v1/orders/{order.pk}/cancel")
+    held = holder.get("/api/v1/tickets").json()["results"]
+    sales = door.get(f"/api/v1/events/{event.pk}/sales").json()
 
     first.refresh_from_db()
     assert (admitted.status_code, admitted.json()) == (200, {
-        "id": first.pk, "code": first.code, "status": "valid", "order": order.pk,
+        "id": first.pk, "code": first.code, "status": "used", "order": order.pk,
         "ticket_type": {"id": first.ticket_type_id, "name": first.ticket_type.name},
         "checked_in_at": iso(first.checked_in_at),
     })
@@ -352,3 +360,45 @@ def test_check_in_at_the_door():
     assert (void.status_code, void.json()) == (409, error(
         "ticket_void", "The ticket's order was cancelled."
     ))
+    assert (cancel.status_code, cancel.json()) == (409, error(
+        "tickets_used", "An order with a ticket already used at the door cannot be cancelled.",
+        {"tickets": [first.pk]},
+    ))
+    assert [(t["id"], t["status"], t["checked_in_at"]) for t in held] == [
+        (second.pk, "valid", None), (first.pk, "used", iso(first.checked_in_at)),
+    ]
+    assert sales["totals"] == {"capacity": 100, "sold": 2, "checked_in": 1,
+                               "revenue": "50.00"}
+
+
+# QR codes -------------------------------------------------------------------------------
+
+
+def test_holder_shows_a_qr_code_the_door_scans_in():
+    import zxingcpp
+    from PIL import Image
+
+    order = make_order()
+    ticket = order.tickets.get()
+    holder = client_for(order.buyer)
+
+    png = holder.get(f"/api/v1/tickets/{ticket.pk}/qr.png", HTTP_ACCEPT="image/png")
+    svg = holder.get(f"/api/v1/tickets/{ticket.pk}/qr.svg")
+    stranger = client_for(UserFactory()).get(f"/api/v1/tickets/{ticket.pk}/qr.png",
+                                             HTTP_ACCEPT="image/png")
+    organizer = client_for(order.event.organizer).get(f"/api/v1/tickets/{ticket.pk}/qr.svg")
+    anonymous = APIClient().get(f"/api/v1/tickets/{ticket.pk}/qr.svg")
+
+    assert (png.status_code, png["Content-Type"]) == (200, "image/png")
+    assert (svg.status_code, svg["Content-Type"]) == (200, "image/svg+xml")
+    assert b"<svg" in svg.content and ticket.code.encode() not in svg.content
+    [scanned] = zxingcpp.read_barcodes(Image.open(io.BytesIO(png.content)))
+    assert scanned.format == zxingcpp.BarcodeFormat.QRCode
+    assert (stranger.status_code, stranger.json()) == (404, error("not_found",
+                                                                  "Ticket not found."))
+    assert organizer.status_code == 404 and anonymous.status_code == 401
+
+    admitted = client_for(order.event.organizer).post(
+        f"/api/v1/events/{order.event_id}/check-in", {"code": scanned.text}, format="json"
+    )
+    assert (admitted.status_code, admitted.json()["status"]) == (200, "used")

@@ -103,3 +103,23 @@ def test_two_scanners_admit_a_ticket_once():
 
     codes = Counter(r[0] if r[0] == 200 else r[1]["error"]["code"] for r in results)
     assert codes == {200: 1, "already_checked_in": 5}
+
+
+def test_a_scan_racing_a_cancellation_leaves_one_story():
+    for _ in range(5):
+        order = make_order()
+        ticket = order.tickets.get()
+        scan = poster(order.event.organizer, f"/api/v1/events/{order.event_id}/check-in",
+                      {"code": ticket.code})
+        cancel = poster(order.buyer, f"/api/v1/orders/{order.pk}/cancel", {})
+
+        (scan_status, _), (cancel_status, cancel_body) = race([scan, cancel])
+
+        ticket.refresh_from_db()
+        order.refresh_from_db()
+        if scan_status == 200:
+            assert (cancel_status, cancel_body["error"]["code"]) == (409, "tickets_used")
+            assert (ticket.status, order.status) == ("used", "confirmed")
+        else:
+            assert (scan_status, cancel_status) == (409, 200)
+            assert (ticket.status, order.status) == ("void", "cancelled")

@@ -227,20 +227,27 @@ def test_expired_idempotency_keys_are_ignored_and_purged(settings):
     assert list(IdempotencyKey.objects.values_list("key", flat=True)) == ["fresh"]
 
 
-def test_check_in_admits_once_and_refuses_void_and_foreign_tickets():
+def test_check_in_uses_a_ticket_once_and_refuses_void_and_foreign_tickets():
     order = make_order(quantity=2)
     event = order.event
     first, second = order.tickets.all()
     door = event.organizer
+    cancelled = order_cancel(order=make_order(ticket_type=first.ticket_type),
+                             actor=door, as_operator=True)
 
     admitted = ticket_check_in(event=event, code=first.code, actor=door)
     with pytest.raises(errors.AlreadyCheckedIn) as again:
         ticket_check_in(event=event, code=first.code, actor=door)
     with pytest.raises(errors.TicketNotFound):
         ticket_check_in(event=EventFactory(organizer=door), code=second.code, actor=door)
-    order_cancel(order=order, actor=order.buyer)
     with pytest.raises(errors.TicketVoid):
-        ticket_check_in(event=event, code=second.code, actor=door)
+        ticket_check_in(event=event, code=cancelled.tickets.get().code, actor=door)
+    with pytest.raises(errors.TicketsUsed):
+        order_cancel(order=order, actor=door, as_operator=True)
 
-    assert admitted.checked_in_at is not None and admitted.checked_in_by == door
+    assert admitted.status == TicketStatus.USED and admitted.checked_in_by == door
     assert again.value.details == {"checked_in_at": admitted.checked_in_at.isoformat()}
+    event_cancel(event=event)  # the event is called off: refunds, but who came in came in
+    assert dict(order.tickets.values_list("pk", "status")) == {
+        first.pk: TicketStatus.USED, second.pk: TicketStatus.VOID,
+    }
