@@ -198,14 +198,21 @@ THROTTLE_RATES = throttle_rates(
 
 SPECTACULAR_SETTINGS = {
     "TITLE": "Concert API",
-    "DESCRIPTION": "Listings, tickets, profiles and files of the Concert platform.",
+    "DESCRIPTION": (
+        "Listings, tickets, profiles and files of the Concert platform.\n\n"
+        "Partners call every operation that takes a license key (`X-Api-Key`) under "
+        "`/partner/v1/` instead of `/api/v1/`: the same operation, a license key and no JWT."
+    ),
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
-    "PREPROCESSING_HOOKS": ["concert.api.annotations.apply_annotations"],
+    "PREPROCESSING_HOOKS": [
+        "concert.api.annotations.apply_annotations",
+        "concert.api.schema.without_partner_paths",
+    ],
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
         "concert.api.schema.add_shared_error_responses",

@@ -10,6 +10,7 @@ from __future__ import annotations
 from rest_framework import permissions
 
 from apps.accounts.roles import Role, has_role
+from concert.api.paths import is_partner_path
 
 
 def is_staff(user) -> bool:
@@ -41,14 +42,15 @@ def key_scopes(request) -> set[str] | None:
 
 
 class LicenseScope(permissions.BasePermission):
-    """Key requests need `<license_scope>:read` for safe methods and `:write` otherwise."""
+    """Key requests need `<license_scope>:read` for safe methods and `:write` otherwise;
+    partner paths take nothing but a key (without one DRF answers 401)."""
 
     message = "The license key does not hold the scope this endpoint needs."
 
     def has_permission(self, request, view) -> bool:
         scopes = key_scopes(request)
         if scopes is None:
-            return True
+            return not is_partner_path(request.path_info)
         area = getattr(view, "license_scope", None)
         if area is None:
             return False

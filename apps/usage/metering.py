@@ -5,7 +5,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-API_PREFIX = "/api/v1/"
+from concert.api.paths import api_subpath
+
 _GROUP = re.compile(r"[a-z0-9][a-z0-9_-]{0,39}")
 # Set on the Django request once counted, so a request is never counted twice.
 COUNTED = "_usage_counted"
@@ -29,10 +30,12 @@ class Subject:
 
 
 def endpoint_group(path_info: str) -> str | None:
-    """The first path segment after /api/v1/ (`events`, `orders`...), None outside the API."""
-    if not path_info.startswith(API_PREFIX):
+    """The first segment after /api/v1/ or /partner/v1/ (`events`, `orders`...), None outside
+    the API."""
+    subpath = api_subpath(path_info)
+    if subpath is None:
         return None
-    segment = path_info[len(API_PREFIX):].split("/", 1)[0].lower()
+    segment = subpath.split("/", 1)[0].lower()
     return segment if _GROUP.fullmatch(segment) else None
 
 

@@ -6,7 +6,8 @@ client's reach; they are the identity and the token is not checked again. Routes
 authorizer (public and optional-auth reads, partner paths) bring no claims: there, as
 locally and in docker compose, the service verifies the bearer token itself, so a caller
 keeps its identity on every route. `Authorization: Bearer` values that are not JWTs are left
-to the classes after these.
+to the classes after these. Partner paths (/partner/v1) take a license key only: no JWT
+is read there.
 """
 
 from __future__ import annotations
@@ -18,12 +19,16 @@ from rest_framework import authentication, exceptions
 
 from apps.accounts.errors import InvalidClaims, InvalidToken
 from apps.accounts.services import user_sync_from_claims
+from apps.licensing.authentication import LicenseKeyAuthentication
+from concert.api.paths import is_partner_path
 
 
 class CognitoAuthentication(authentication.BaseAuthentication):
     """Shared by both paths: the user from claims, and the 401 challenge."""
 
     def authenticate_header(self, request) -> str:
+        if is_partner_path(request.path_info):
+            return LicenseKeyAuthentication().authenticate_header(request)
         if _bearer_token(request) is not None:
             return 'Bearer realm="concert", error="invalid_token"'
         return 'Bearer realm="concert"'
@@ -42,7 +47,7 @@ class ApiGatewayAuthentication(CognitoAuthentication):
     """The claims API Gateway's JWT authorizer verified (HTTP API, payload 2.0)."""
 
     def authenticate(self, request):
-        if not settings.AUTH_TRUST_API_GATEWAY:
+        if not settings.AUTH_TRUST_API_GATEWAY or is_partner_path(request.path_info):
             return None
         context = request.META.get("apig_wsgi.request_context") or {}
         claims = ((context.get("authorizer") or {}).get("jwt") or {}).get("claims")
@@ -59,7 +64,7 @@ class BearerJWTAuthentication(CognitoAuthentication):
 
     def authenticate(self, request):
         token = _bearer_token(request)
-        if token is None or token.count(".") != 2:
+        if is_partner_path(request.path_info) or token is None or token.count(".") != 2:
             return None
         # PyJWT and cryptography load only where tokens are verified, not behind API Gateway.
         from apps.accounts.tokens import token_claims

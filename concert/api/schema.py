@@ -6,6 +6,7 @@ from drf_spectacular.utils import OpenApiResponse
 from rest_framework import serializers
 
 from concert.api.errors import CODES_BY_STATUS
+from concert.api.paths import is_partner_path
 
 
 class ErrorSerializer(serializers.Serializer):
@@ -66,3 +67,9 @@ def add_shared_error_responses(result, generator, request, public):
             for code, description in shared.items():
                 responses.setdefault(code, {"description": description, "content": envelope})
     return result
+
+
+def without_partner_paths(endpoints):
+    """drf-spectacular preprocessing hook: each operation once, under /api/v1 (the schema's
+    description says partners use it under /partner/v1)."""
+    return [endpoint for endpoint in endpoints if not is_partner_path(endpoint[0])]

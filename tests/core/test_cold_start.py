@@ -121,7 +121,7 @@ def _sample(route: str) -> tuple[str, dict]:
 
 def test_every_api_route_resolves_and_reverses_through_the_lazy_includes():
     routes = 0
-    for include in urls.api_v1:
+    for include in urls.api_v1():
         assert isinstance(include, URLResolver)
         for pattern in include.url_patterns:
             assert isinstance(pattern, URLPattern)
@@ -132,6 +132,9 @@ def test_every_api_route_resolves_and_reverses_through_the_lazy_includes():
             # As with path("", include(...)): what monitoring and schema tools read.
             assert match.route == f"api/v1/{pattern.pattern}"
             assert reverse(name, kwargs=kwargs) == f"/api/v1/{path}"
+            # The partner paths serve the same views in their own namespace.
+            assert resolve(f"/partner/v1/{path}").view_name == f"partner:{name}"
+            assert reverse(f"partner:{name}", kwargs=kwargs) == f"/partner/v1/{path}"
             routes += 1
     assert routes >= 30
 
