@@ -1,14 +1,18 @@
 """Benchmarks the race for the last seats: N buyers, M seats, on MariaDB/MySQL.
 
 Usage: .venv/bin/python bench/ticket_race.py [--buyers 50] [--seats 20] [--quantity 1]
-       [--rounds 5]
+       [--rounds 5] [--processes P]
 
-Every round, N threads (each with its own database connection, opened before the start)
-order the same ticket type at once through the service's order path
-(`apps.tickets.services.order_create`: event lock, conditional update, order, items,
-tickets), then through a raw-SQL baseline of the same conditional update alone (raw
-MySQLdb connections, one per thread). It prints orders per second and latency percentiles
-of both, asserts that nothing was oversold, and writes bench/out/ticket_race.json.
+Every round, N buyers order the same ticket type at once through the service's order path
+(`apps.tickets.services.order_create` with an idempotency key: event lock, order, items,
+tickets, then the conditional update), then through a raw-SQL baseline of the same
+conditional update alone (raw MySQLdb connections). By default each buyer is a thread with
+its own connection, opened before the start; with `--processes P` the buyers are split into
+P groups, each group one process (one connection) ordering one buyer after another, so the
+interpreter lock of one process does not decide the figure. It prints orders per second,
+latency percentiles and, per attempt, the time spent before the seat update (the order's
+own work), in it (waiting for the seat row's lock) and after it to the commit (holding the
+lock), asserts that nothing was oversold, and writes bench/out/ticket_race.json.
 
 The database is `test_concert_bench` (the CI user has rights on `test\\_concert%`), created
 with Django's test-database machinery and dropped at the end. DATABASE_URL must be mysql://.
@@ -18,11 +22,13 @@ from __future__ import annotations
 
 import argparse
 import json
+import multiprocessing
 import os
 import statistics
 import sys
 import threading
 import time
+import uuid
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from urllib.parse import urlparse
@@ -39,9 +45,12 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--seats", type=int, default=20, help="capacity of the ticket type")
     parser.add_argument("--quantity", type=int, default=1, help="tickets per order")
     parser.add_argument("--rounds", type=int, default=5, help="races per path")
+    parser.add_argument("--processes", type=int, default=0,
+                        help="buyer groups, one process each (default: one thread per buyer)")
     args = parser.parse_args()
-    if min(args.buyers, args.seats, args.quantity, args.rounds) < 1:
+    if min(args.buyers, args.seats, args.quantity, args.rounds) < 1 or args.processes < 0:
         parser.error("every number must be at least 1")
+    args.processes = min(args.processes, args.buyers)
     return args
 
 
@@ -65,22 +74,20 @@ def percentiles(latencies: list[float]) -> dict[str, float]:
     return {"p50_ms": cuts[49] * 1000, "p90_ms": cuts[89] * 1000, "p99_ms": cuts[98] * 1000}
 
 
-def race(n: int, prepare, attempt) -> tuple[float, list[tuple[str, float]]]:
+Outcome = tuple[str, float, dict[str, float]]  # outcome, seconds, phases in seconds
+
+
+def race(n: int, prepare, attempt) -> tuple[float, list[Outcome]]:
     """Starts n threads together; each prepares (connects) first, then times one attempt.
-    Returns the wall time from the start to the last answer and each (outcome, seconds)."""
+    Returns the wall time from the start to the last answer and each attempt's outcome."""
     barrier = threading.Barrier(n + 1)
-    results: list[tuple[str, float]] = [("not run", 0.0)] * n
+    results: list[Outcome] = [("not run", 0.0, {})] * n
 
     def run(i: int) -> None:
         state = prepare(i)
         try:
             barrier.wait()
-            started = time.perf_counter()
-            try:
-                outcome = attempt(i, state)
-            except Exception as exc:
-                outcome = f"error: {type(exc).__name__}: {exc}"
-            results[i] = (outcome, time.perf_counter() - started)
+            results[i] = timed_attempt(attempt, i, state)
         finally:
             state["close"]()
 
@@ -94,20 +101,93 @@ def race(n: int, prepare, attempt) -> tuple[float, list[tuple[str, float]]]:
     return time.perf_counter() - started, results
 
 
+def race_processes(n: int, groups: int, prepare, attempt) -> tuple[float, list[Outcome]]:
+    """Splits the n buyers into groups, one forked process (one connection) per group, all
+    started together; each group orders one buyer after another. Same return as race()."""
+    from django.db import connections
+
+    connections.close_all()  # a forked child must not share the parent's socket
+    context = multiprocessing.get_context("fork")
+    barrier = context.Barrier(groups + 1)
+    answers = context.SimpleQueue()
+    members = [list(range(g, n, groups)) for g in range(groups)]
+    children = [context.Process(target=_group, args=(ids, prepare, attempt, barrier, answers))
+                for ids in members]
+    for child in children:
+        child.start()
+    barrier.wait()
+    started = time.perf_counter()  # CLOCK_MONOTONIC: comparable across processes
+    results: list[Outcome] = []
+    finished = started
+    for _ in children:
+        group_results, group_finished = answers.get()
+        results.extend(group_results)
+        finished = max(finished, group_finished)
+    for child in children:
+        child.join()
+        if child.exitcode:
+            raise SystemExit(f"a buyer group failed (exit status {child.exitcode})")
+    return finished - started, results
+
+
+def _group(ids: list[int], prepare, attempt, barrier, answers) -> None:
+    state = prepare(ids[0])
+    try:
+        barrier.wait()
+        results = [timed_attempt(attempt, i, state) for i in ids]
+        answers.put((results, time.perf_counter()))
+    finally:
+        state["close"]()
+
+
+def timed_attempt(attempt, i: int, state: dict) -> Outcome:
+    state["seat"] = []  # (start, end) of each seat update, filled by the path
+    started = time.perf_counter()
+    try:
+        outcome = attempt(i, state)
+    except Exception as exc:
+        outcome = f"error: {type(exc).__name__}: {exc}"
+    ended = time.perf_counter()
+    phases: dict[str, float] = {}
+    if state["seat"]:
+        first, last = state["seat"][0][0], state["seat"][-1][1]
+        phases = {"before_s": first - started,
+                  "lock_wait_s": sum(e - s for s, e in state["seat"]),
+                  "held_to_commit_s": ended - last}
+    return outcome, ended - started, phases
+
+
 def service_path(event_id: int, ticket_type_id: int, buyers: list, quantity: int):
     from django.db import connection
 
     from apps.tickets.errors import SoldOut
+    from apps.tickets.models import TicketType
     from apps.tickets.services import OrderLine, order_create
+
+    seat_update = f"UPDATE {connection.ops.quote_name(TicketType._meta.db_table)} "
 
     def prepare(i: int) -> dict:
         connection.ensure_connection()
-        return {"close": connection.close}
+        state: dict = {"close": connection.close}
+
+        def time_seat_update(execute, sql, params, many, context):
+            if not sql.startswith(seat_update):
+                return execute(sql, params, many, context)
+            started = time.perf_counter()
+            try:
+                return execute(sql, params, many, context)
+            finally:
+                state["seat"].append((started, time.perf_counter()))
+
+        # Installed for the whole run of this thread or process; never removed.
+        connection.execute_wrappers.append(time_seat_update)
+        return state
 
     def attempt(i: int, state: dict) -> str:
         try:
             order_create(buyer=buyers[i], event_id=event_id,
-                         lines=[OrderLine(ticket_type_id, quantity)])
+                         lines=[OrderLine(ticket_type_id, quantity)],
+                         idempotency_key=uuid.uuid4().hex)  # the API requires one
         except SoldOut:
             return "sold_out"
         return "ok"
@@ -129,17 +209,20 @@ def raw_path(creds: dict, table: str, ticket_type_id: int, quantity: int):
         return {"conn": conn, "cursor": cursor, "close": conn.close}
 
     def attempt(i: int, state: dict) -> str:
+        started = time.perf_counter()
         updated = state["cursor"].execute(sql, (quantity, ticket_type_id, quantity))
+        state["seat"].append((started, time.perf_counter()))
         state["conn"].commit()
         return "ok" if updated == 1 else "sold_out"
 
     return prepare, attempt
 
 
-def summarize(name: str, rounds: list[tuple[float, list]], sold: list[int], seats: int,
-              quantity: int) -> dict:
-    latencies = [seconds for _, results in rounds for _, seconds in results]
-    outcomes = [outcome for _, results in rounds for outcome, _ in results]
+def summarize(name: str, rounds: list[tuple[float, list[Outcome]]], sold: list[int],
+              seats: int, quantity: int) -> dict:
+    latencies = [seconds for _, results in rounds for _, seconds, _ in results]
+    outcomes = [outcome for _, results in rounds for outcome, _, _ in results]
+    phases = [p for _, results in rounds for outcome, _, p in results if outcome == "ok"]
     wall = sum(w for w, _ in rounds)
     ok = outcomes.count("ok")
     errors = sorted({o for o in outcomes if o not in ("ok", "sold_out")})
@@ -158,6 +241,10 @@ def summarize(name: str, rounds: list[tuple[float, list]], sold: list[int], seat
         "orders_per_second": ok / wall,
         "attempts_per_second": len(outcomes) / wall,
         **percentiles(latencies),
+        "sold_orders_phase_p50_ms": {
+            key: statistics.median(p[key] for p in phases) * 1000
+            for key in ("before_s", "lock_wait_s", "held_to_commit_s")
+        } if phases else {},
     }
 
 
@@ -204,11 +291,16 @@ def main() -> None:
         def sold() -> int:
             return TicketType.objects.values_list("sold", flat=True).get(pk=ticket_type.pk)
 
+        def run_race(prepare, attempt) -> tuple[float, list[Outcome]]:
+            if args.processes:
+                return race_processes(args.buyers, args.processes, prepare, attempt)
+            return race(args.buyers, prepare, attempt)
+
         service_rounds, service_sold = [], []
         prepare, attempt = service_path(event.pk, ticket_type.pk, buyers, args.quantity)
         for _ in range(args.rounds):
             reset()
-            service_rounds.append(race(args.buyers, prepare, attempt))
+            service_rounds.append(run_race(prepare, attempt))
             service_sold.append(sold())
             tickets = Ticket.objects.count()
             assert tickets == service_sold[-1], f"{tickets} tickets for {service_sold[-1]} sold"
@@ -221,7 +313,7 @@ def main() -> None:
         prepare, attempt = raw_path(creds, table, ticket_type.pk, args.quantity)
         for _ in range(args.rounds):
             reset()
-            raw_rounds.append(race(args.buyers, prepare, attempt))
+            raw_rounds.append(run_race(prepare, attempt))
             raw_sold.append(sold())
 
         with connection.cursor() as cursor:
@@ -252,8 +344,10 @@ def main() -> None:
 
 def print_table(report: dict) -> None:
     a = report["args"]
+    mode = (f"{a['processes']} processes" if a.get("processes")
+            else f"{a['buyers']} threads")
     print(f"ticket race: {a['buyers']} buyers x {a['quantity']} ticket(s) for {a['seats']} "
-          f"seats, {a['rounds']} rounds, {report['database']}")
+          f"seats, {a['rounds']} rounds, {mode}, {report['database']}")
     header = (f"{'path':<28} {'orders':>7} {'sold out':>8} {'orders/s':>9} {'tries/s':>8} "
               f"{'p50 ms':>7} {'p90 ms':>7} {'p99 ms':>7}")
     print(header)
@@ -262,6 +356,16 @@ def print_table(report: dict) -> None:
         print(f"{r['path']:<28} {r['orders']:>7} {r['sold_out']:>8} "
               f"{r['orders_per_second']:>9.1f} {r['attempts_per_second']:>8.1f} "
               f"{r['p50_ms']:>7.2f} {r['p90_ms']:>7.2f} {r['p99_ms']:>7.2f}")
+    service, raw = report["results"]
+    print(f"service / raw orders per second: "
+          f"{service['orders_per_second'] / raw['orders_per_second']:.2f}x")
+    print("orders sold, p50 per attempt: before the seat update (the order's work) / in it "
+          "(waiting for the row lock) / after it to the commit (holding the lock)")
+    for r in report["results"]:
+        ph = r["sold_orders_phase_p50_ms"]
+        if ph:
+            print(f"  {r['path']:<28} {ph['before_s']:>7.2f} / {ph['lock_wait_s']:>7.2f} / "
+                  f"{ph['held_to_commit_s']:>7.2f} ms")
     print(f"never oversold: sold per round {report['results'][0]['sold_per_round']} "
           f"(service), {report['results'][1]['sold_per_round']} (raw) <= {a['seats']}")
     print(f"wrote {OUT.relative_to(ROOT)}")

@@ -94,7 +94,14 @@ class OrderItem(models.Model):
     """One line of an order: how many of a type, at the price it had when sold."""
 
     order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="items")
-    ticket_type = models.ForeignKey(TicketType, on_delete=models.PROTECT, related_name="items")
+    # No database foreign key to the ticket type (here and on Ticket): InnoDB's check would
+    # share-lock the ticket type's row on every insert, and `order_create` writes items and
+    # tickets before it takes that row for its conditional update; two orders holding the
+    # shared lock and each wanting the exclusive one would deadlock. The conditional update
+    # in the same transaction proves the row exists and locks it to the commit; deletes go
+    # through PROTECT and `ticket_type_delete`, which refuses a ticket type with items.
+    ticket_type = models.ForeignKey(TicketType, on_delete=models.PROTECT, related_name="items",
+                                    db_constraint=False)
     quantity = models.PositiveIntegerField()
     unit_price = models.DecimalField(max_digits=10, decimal_places=2)
 
@@ -123,7 +130,8 @@ class Ticket(TimeStampedModel):
     Status = TicketStatus
 
     order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="tickets")
-    ticket_type = models.ForeignKey(TicketType, on_delete=models.PROTECT, related_name="tickets")
+    ticket_type = models.ForeignKey(TicketType, on_delete=models.PROTECT, related_name="tickets",
+                                    db_constraint=False)  # see OrderItem.ticket_type
     code = models.CharField(max_length=64, unique=True, editable=False)
     status = models.CharField(max_length=8, choices=TicketStatus.choices,
                               default=TicketStatus.VALID)

@@ -1,9 +1,10 @@
 """Ticketing writes: ticket types, orders that never oversell, cancellations and check-in.
 
 Capacity lives in `TicketType.sold`, which only moves through conditional updates
-(`sold + n <= capacity`) inside the order transaction, taken in ticket-type id order so two
-orders never wait on each other crosswise. The database refuses what slips through anyway
-(check constraint `sold <= capacity`).
+(`sold + n <= capacity`) at the end of the order transaction, after the order, its items
+and tickets are written, taken in ticket-type id order so two orders never wait on each
+other crosswise. The database refuses what slips through anyway (check constraint
+`sold <= capacity`).
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from decimal import Decimal
 from typing import Any, TypeVar
 
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.db import IntegrityError, OperationalError, connection, transaction
 from django.db.models import F, Sum
 from django.db.models.lookups import LessThanOrEqual
@@ -205,13 +207,20 @@ def order_create(
     """Sells the lines of one published event in one transaction.
 
     Returns (order, created). With an idempotency key a repeated request returns the order
-    the first one made (created False); the key's unique row makes a concurrent twin wait
-    for the first transaction and then read its order. Failed attempts leave no key behind,
-    so a request refused (sold out, say) may be retried with the same key.
+    the first one made (created False); a concurrent twin waits for the first transaction
+    (on the buyer's row, then the key's unique row) and then reads its order. Failed
+    attempts leave no key behind, so a request refused (sold out, say) may be retried with
+    the same key.
+
+    Locks, in this order: the buyer's row (one buyer's orders are placed one at a time, which
+    keeps `max_per_buyer` exact; it comes first because the key's and the order's foreign
+    keys share-lock that row), the event's row shared, and last each ticket type's row, for
+    its conditional update and the commit only.
     """
     lines = _merge_lines(lines)
     now = timezone.now()
     with transaction.atomic():
+        get_user_model().objects.select_for_update().filter(pk=buyer.pk).values_list("pk").get()
         if idempotency_key:
             replay = _idempotency_claim(
                 user=buyer, key=idempotency_key, fingerprint=_fingerprint(event_id, lines),
@@ -227,10 +236,7 @@ def order_create(
             raise errors.EventNotOnSale(details={"status": status})
 
         types = _ticket_types_for_sale(event_id=event_id, lines=lines, now=now)
-        for line in lines:  # ascending ticket-type id: the lock order of every order
-            _sell(ticket_type=types[line.ticket_type_id], quantity=line.quantity)
         _require_buyer_limits(buyer=buyer, types=types, lines=lines)
-
         currency = types[lines[0].ticket_type_id].currency
         total = sum((types[li.ticket_type_id].price * li.quantity for li in lines), Decimal(0))
         order = Order.objects.create(buyer=buyer, event_id=event_id, total=total,
@@ -248,6 +254,12 @@ def order_create(
         payment_authorize(order=order)
         if idempotency_key:
             IdempotencyKey.objects.filter(user=buyer, key=idempotency_key).update(order=order)
+        # Seats last: each ticket type's row stays locked only for its conditional update
+        # and the commit, so buyers of one type queue for that alone. Ascending ticket-type
+        # id is the lock order of every order, so two orders never wait on each other
+        # crosswise; a refusal rolls back everything written above.
+        for line in lines:
+            _sell(ticket_type=types[line.ticket_type_id], quantity=line.quantity)
         return order, True
 
 
@@ -347,6 +359,11 @@ def _ticket_types_for_sale(
                 "ticket_type": tt.pk, "max_per_order": tt.max_per_order,
                 "requested": line.quantity,
             })
+        # Read without a lock, so only a shortcut: a type already sold out is refused before
+        # the order is written; the conditional update in `_sell` gives the verdict.
+        if tt.sold + line.quantity > tt.capacity:
+            raise _sold_out(ticket_type_id=tt.pk, requested=line.quantity,
+                            available=tt.capacity - tt.sold)
     return types
 
 
@@ -354,9 +371,9 @@ def _require_buyer_limits(*, buyer, types: dict[int, TicketType],
                           lines: list[OrderLine]) -> None:
     """Refuses lines that would take the buyer past a type's `max_per_buyer`.
 
-    Read after `_sell`: this transaction holds the ticket-type rows' locks, so another order
-    of the same buyer for these types waits for it, and (READ COMMITTED) this count already
-    sees every order committed before the lock was granted.
+    Counted under the buyer's row lock `order_create` holds to the commit: another order of
+    the same buyer waits for this one, and (READ COMMITTED) this count already sees every
+    order committed before the lock was granted. Other buyers do not wait for it.
     """
     limited = {li.ticket_type_id: li.quantity for li in lines
                if types[li.ticket_type_id].max_per_buyer is not None}
@@ -392,10 +409,13 @@ def _sell(*, ticket_type: TicketType, quantity: int) -> None:
         ticket_type.price, ticket_type.currency
     ):
         raise errors.PriceChanged(details={"ticket_type": ticket_type.pk})
-    raise errors.SoldOut(details={
-        "ticket_type": ticket_type.pk,
-        "requested": quantity,
-        "available": now_row["capacity"] - now_row["sold"],
+    raise _sold_out(ticket_type_id=ticket_type.pk, requested=quantity,
+                    available=now_row["capacity"] - now_row["sold"])
+
+
+def _sold_out(*, ticket_type_id: int, requested: int, available: int) -> errors.SoldOut:
+    return errors.SoldOut(details={
+        "ticket_type": ticket_type_id, "requested": requested, "available": available,
     })
 
 

@@ -1,12 +1,14 @@
 """Ticketing services: selling within capacity, cancelling, idempotent retries, check-in."""
 
 import io
+import re
 from datetime import timedelta
 from decimal import Decimal
 
 import pytest
 from django.core.management import call_command
-from django.db import IntegrityError
+from django.db import IntegrityError, connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from apps.core.errors import NotFound
@@ -48,6 +50,30 @@ def test_order_sells_several_types_and_issues_unique_codes():
     standing.refresh_from_db()
     seated.refresh_from_db()
     assert (standing.sold, seated.sold) == (2, 1)
+
+
+def test_order_takes_its_seats_last():
+    """The ticket types' rows are locked by the seat updates and held to the commit: every
+    other write of the order comes before them, so buyers of one type queue only for those."""
+    standing = TicketTypeFactory(capacity=5)
+    seated = TicketTypeFactory(event=standing.event, capacity=5)
+
+    with CaptureQueriesContext(connection) as queries:
+        order_create(buyer=UserFactory(), event_id=standing.event_id, idempotency_key="k1",
+                     lines=[OrderLine(seated.pk, 1), OrderLine(standing.pk, 2)])
+
+    statements = [q["sql"] for q in queries.captured_queries
+                  if "SAVEPOINT" not in q["sql"].upper()]
+    table = TicketType._meta.db_table
+    seat_updates = [i for i, sql in enumerate(statements)
+                    if sql.startswith("UPDATE") and table in sql.split("SET")[0]]
+    assert seat_updates == [len(statements) - 2, len(statements) - 1]
+    pk_column = re.escape(f"{connection.ops.quote_name(table)}.{connection.ops.quote_name('id')}")
+    locked = [int(re.search(rf"{pk_column} = (\d+)", statements[i]).group(1))
+              for i in seat_updates]
+    assert locked == sorted([standing.pk, seated.pk])
+    writes = [sql.split()[0] for sql in statements[:seat_updates[0]]]
+    assert writes.count("INSERT") == 5  # idempotency key, order, items, tickets (bulk)
 
 
 def test_sold_out_sells_nothing_of_the_whole_order():
