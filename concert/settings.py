@@ -1,5 +1,6 @@
 """Concert settings: one module, driven by environment variables (see .env.example)."""
 
+import json
 from pathlib import Path
 
 import environ
@@ -24,12 +25,15 @@ SECRET_KEY = secret_key_from_env(env, production=PRODUCTION)
 ALLOWED_HOSTS = env.list("DJANGO_ALLOWED_HOSTS", default=[] if PRODUCTION else ["*"])
 require(ALLOWED_HOSTS, "DJANGO_ALLOWED_HOSTS", production=PRODUCTION)
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
+# CORS: methods and headers from concert/cors.json, which API Gateway's CORS reads too.
 CORS_ALLOWED_ORIGINS = env.list("CORS_ALLOWED_ORIGINS", default=[])
-CORS_URLS_REGEX = r"^/(api|media)/.*$"
-CORS_EXPOSE_HEADERS = ["ETag", "Retry-After", "X-Request-Id"]
-CORS_ALLOW_HEADERS = [
-    "accept", "authorization", "content-type", "if-none-match", "idempotency-key", "x-api-key",
-]
+CORS_URLS_REGEX = r"^/(api|partner|media)/.*$"
+_CORS = json.loads((BASE_DIR / "concert" / "cors.json").read_text())
+CORS_ALLOW_METHODS = _CORS["allow_methods"]
+CORS_ALLOW_HEADERS = _CORS["allow_headers"]
+CORS_EXPOSE_HEADERS = _CORS["expose_headers"]
+CORS_PREFLIGHT_MAX_AGE = _CORS["max_age_seconds"]
+CORS_ALLOW_CREDENTIALS = False
 
 INSTALLED_APPS = [
     "concert.apps.AdminConfig",

@@ -5,18 +5,24 @@ resource "aws_apigatewayv2_api" "this" {
   description   = "Concert API of ${local.name}"
   protocol_type = "HTTP"
 
+  # API Gateway answers preflights itself and replaces the function's CORS headers, so its
+  # policy is the service's own: concert/cors.json, which the Django settings read as well.
   dynamic "cors_configuration" {
-    for_each = length(var.cors_allowed_origins) > 0 ? [1] : []
+    for_each = length(var.cors_allowed_origins) > 0 ? [local.cors] : []
 
     content {
       allow_origins     = var.cors_allowed_origins
-      allow_methods     = ["GET", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]
-      allow_headers     = ["authorization", "content-type", "x-api-key", "x-request-id"]
-      expose_headers    = ["x-request-id"]
+      allow_methods     = cors_configuration.value.allow_methods
+      allow_headers     = cors_configuration.value.allow_headers
+      expose_headers    = cors_configuration.value.expose_headers
       allow_credentials = false
-      max_age           = 3600
+      max_age           = cors_configuration.value.max_age_seconds
     }
   }
+}
+
+locals {
+  cors = jsondecode(file("${path.module}/../../concert/cors.json"))
 }
 
 # partner: /partner/v1/... (license key, no JWT) reaches Django as /api/v1/....

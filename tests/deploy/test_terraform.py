@@ -184,6 +184,19 @@ def test_terraform_fmt(terraform_bin: str, tf_env: dict[str, str]) -> None:
     run([terraform_bin, "fmt", "-check", "-recursive", "-diff"], TERRAFORM_DIR, tf_env)
 
 
+def copy_module(root: Path) -> Path:
+    """The module under root/deploy/terraform, with the service files it reads (CORS policy)."""
+    workdir = root / "deploy" / "terraform"
+    shutil.copytree(
+        TERRAFORM_DIR,
+        workdir,
+        ignore=shutil.ignore_patterns(".terraform*", "*.tfstate*", "*.tfvars"),
+    )
+    (root / "concert").mkdir()
+    shutil.copy(REPO_ROOT / "concert" / "cors.json", root / "concert" / "cors.json")
+    return workdir
+
+
 @pytest.fixture(scope="module")
 def initialised_copy(
     tmp_path_factory: pytest.TempPathFactory,
@@ -192,12 +205,7 @@ def initialised_copy(
     tf_env: dict[str, str],
 ) -> Path:
     """A copy of the module initialised offline from the provider mirror."""
-    workdir = tmp_path_factory.mktemp("terraform") / "module"
-    shutil.copytree(
-        TERRAFORM_DIR,
-        workdir,
-        ignore=shutil.ignore_patterns(".terraform*", "*.tfstate*", "*.tfvars"),
-    )
+    workdir = copy_module(tmp_path_factory.mktemp("terraform"))
     run(
         [terraform_bin, "init", "-backend=false", "-input=false", f"-plugin-dir={tf_plugin_dir}"],
         workdir,
