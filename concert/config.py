@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import re
 from pathlib import Path
 from typing import Any
@@ -14,6 +15,36 @@ DEV_SECRET_KEY = "django-insecure-local-development-only-never-in-production"  #
 # keeping the connection between invocations saves a TCP + TLS + auth round trip on every
 # request. Health checks catch a connection the server closed while the container was frozen.
 DEFAULT_CONN_MAX_AGE = 300
+
+
+# Lambda caps a synchronous invocation's event, and its response, at 6 MB (6,291,456 bytes:
+# https://docs.aws.amazon.com/lambda/latest/dg/gettingstarted-limits.html), and API Gateway
+# hands a binary body over base64-encoded, 4 bytes for every 3 (payload 2.0). Room is kept
+# for what surrounds the body in the event: headers (at most 10 KB on an HTTP API), the
+# request context and the authorizer's claims.
+LAMBDA_PAYLOAD_BYTES = 6 * 1024 * 1024
+EVENT_ENVELOPE_BYTES = 64 * 1024
+# Multipart framing around one uploaded picture (boundaries, part headers).
+MULTIPART_FRAMING_BYTES = 64 * 1024
+
+
+def base64_size(size: int) -> int:
+    return 4 * math.ceil(size / 3)
+
+
+def largest_body_bytes() -> int:
+    """The largest request body whose base64 event still fits Lambda's payload limit."""
+    return (LAMBDA_PAYLOAD_BYTES - EVENT_ENVELOPE_BYTES) // 4 * 3
+
+
+def check_body_limits(*, body: int, picture: int) -> None:
+    """Bodies the service accepts must reach it through Lambda, and a picture must fit a body."""
+    if body > largest_body_bytes():
+        raise ConfigError(f"DATA_UPLOAD_MAX_MEMORY_SIZE must be at most {largest_body_bytes()} "
+                          f"bytes: larger bodies exceed Lambda's 6 MB payload once base64-encoded")
+    if picture > body - MULTIPART_FRAMING_BYTES:
+        raise ConfigError(f"PICTURE_MAX_BYTES must be at most DATA_UPLOAD_MAX_MEMORY_SIZE - "
+                          f"{MULTIPART_FRAMING_BYTES} ({body - MULTIPART_FRAMING_BYTES})")
 
 
 # The rate forms DRF's SimpleRateThrottle.parse_rate reads: "120/min", "10/s", "5000/day".

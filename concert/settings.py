@@ -6,6 +6,8 @@ from pathlib import Path
 import environ
 
 from concert.config import (
+    MULTIPART_FRAMING_BYTES,
+    check_body_limits,
     database_from_env,
     redis_cache,
     require,
@@ -138,7 +140,8 @@ WHITENOISE_MAX_AGE = 3600
 # Event and avatar pictures: a folder locally, the EFS access point (/mnt/efs) in AWS.
 PICTURES_ROOT = Path(env.str("PICTURES_ROOT", default=str(BASE_DIR / "var" / "media")))
 PICTURES_URL = "/media/"
-PICTURE_MAX_BYTES = env.int("PICTURE_MAX_BYTES", default=5 * 1024 * 1024)
+# Pictures travel through the function both ways: see the body limit below.
+PICTURE_MAX_BYTES = env.int("PICTURE_MAX_BYTES", default=4 * 1024 * 1024 - MULTIPART_FRAMING_BYTES)
 PICTURE_MAX_PIXELS = env.int("PICTURE_MAX_PIXELS", default=25_000_000)
 
 # User files: S3 with presigned URLs when FILES_BUCKET is set, else a local folder.
@@ -160,8 +163,11 @@ JWT_JWKS_SECRET_ARN = env.str("JWT_JWKS_SECRET_ARN", default="")
 # The dev issuer mints and verifies tokens locally; it never exists in production mode.
 JWT_DEV_ISSUER = not PRODUCTION and not JWT_ISSUER
 
-DATA_UPLOAD_MAX_MEMORY_SIZE = env.int("DATA_UPLOAD_MAX_MEMORY_SIZE", default=6 * 1024 * 1024)
+# Largest request body: 4 MiB, whose base64 event (5.6 MB) fits Lambda's 6 MB payload; a
+# larger body is a 413 in the error envelope (concert.config.check_body_limits).
+DATA_UPLOAD_MAX_MEMORY_SIZE = env.int("DATA_UPLOAD_MAX_MEMORY_SIZE", default=4 * 1024 * 1024)
 FILE_UPLOAD_MAX_MEMORY_SIZE = DATA_UPLOAD_MAX_MEMORY_SIZE
+check_body_limits(body=DATA_UPLOAD_MAX_MEMORY_SIZE, picture=PICTURE_MAX_BYTES)
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [

@@ -35,6 +35,12 @@ class PictureInvalid(ApplicationError):
     default_message = "The file is not a picture we accept."
 
 
+class PictureTooLarge(PictureInvalid):
+    """Larger than PICTURE_MAX_BYTES, which keeps a picture inside Lambda's payload limit."""
+
+    status_code, code = status.HTTP_413_REQUEST_ENTITY_TOO_LARGE, "payload_too_large"
+
+
 @dataclass(frozen=True)
 class StoredPicture:
     name: str
@@ -62,6 +68,9 @@ def picture_store(*, upload: Any, prefix: str) -> StoredPicture:
     image, fmt = _load(upload)
     content_type, ext = FORMATS[fmt]
     body = _encode(image, fmt)
+    if len(body) > settings.PICTURE_MAX_BYTES:
+        # Re-encoding can grow a file; what is stored is served through the function too.
+        raise PictureTooLarge("The picture is too large once re-encoded; send a smaller one.")
     thumbnail = image.copy()
     thumbnail.thumbnail(THUMBNAIL_SIZE)
     thumbnail_body = _encode(thumbnail, fmt)
@@ -104,7 +113,7 @@ def _load(upload: Any):
 
 def _read_limited(upload: Any, max_bytes: int) -> bytes:
     limit_mb = f"{max_bytes / (1024 * 1024):.1f}".rstrip("0").rstrip(".")
-    too_large = PictureInvalid(f"The picture is larger than {limit_mb} MB.")
+    too_large = PictureTooLarge(f"The picture is larger than {limit_mb} MB.")
     size = getattr(upload, "size", None)
     if size is not None and size > max_bytes:
         raise too_large
