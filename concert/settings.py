@@ -38,7 +38,7 @@ CORS_PREFLIGHT_MAX_AGE = _CORS["max_age_seconds"]
 CORS_ALLOW_CREDENTIALS = False
 
 INSTALLED_APPS = [
-    "concert.apps.AdminConfig",
+    "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",

@@ -1,10 +1,11 @@
 """URL map: health, API v1 and its partner paths, schema and docs, the admin, pictures."""
 
+from django.contrib import admin
 from django.urls import include, path
 
 from apps.core import apis as core_apis
 from apps.core import media as core_media
-from concert.api.lazy import app_urls, lazy_include, lazy_view
+from concert.api.lazy import app_urls, lazy_view
 
 
 # Each app's routes load with the first request for a path they serve: a request for the
@@ -27,12 +28,12 @@ urlpatterns = [
     # The same operations for partners' license keys (concert.api.paths); reverse() keeps
     # naming the /api/v1 ones, the partner copies live in their own namespace.
     path("partner/v1/", include((api_v1(), "partner"), namespace="partner")),
-    # drf-spectacular costs ~60 ms to import: loaded on the first schema or docs request.
+    # drf-spectacular's views and schema generator cost ~21 ms of CPU to import (measured in
+    # bench/results.md): loaded with the first schema or docs request.
     path("api/schema/", lazy_view("drf_spectacular.views.SpectacularAPIView"), name="schema"),
     path("api/docs/", lazy_view("drf_spectacular.views.SpectacularSwaggerView",
                                 url_name="schema"), name="docs"),
-    # The apps' admin modules load with these URLs (see concert.apps.AdminConfig).
-    path("admin/", lazy_include("concert.admin_urls", namespace="admin")),
+    path("admin/", admin.site.urls),
     path("media/<path:name>", core_media.picture, name="picture"),
 ]
 

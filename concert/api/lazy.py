@@ -24,16 +24,6 @@ def lazy_view(dotted_path: str, **initkwargs):
     return dispatch
 
 
-def lazy_include(urlconf: str, *, namespace: str | None = None) -> tuple[str, str | None, ...]:
-    """`include(urlconf)` for path() that leaves the module unimported.
-
-    Django's URLResolver imports a URLconf given by name on the first path it has to match
-    (or the first reverse()); include() would import it at once. `namespace` stands for the
-    module's `app_name`, which include() imports the module to read.
-    """
-    return urlconf, namespace, namespace
-
-
 def app_urls(urlconf: str, *segments: str, namespace: str | None = None) -> URLResolver:
     """`path("", include(urlconf))` for an app whose paths start with one of `segments`.
 

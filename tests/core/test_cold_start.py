@@ -1,4 +1,4 @@
-"""Cold start: routes, admin and static files load when first needed, and all still work."""
+"""Cold start: routes, schema machinery and static files load when first needed, and all work."""
 
 from __future__ import annotations
 
@@ -12,16 +12,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from django.contrib import admin
-from django.contrib.admin.sites import AdminSite
-from django.core import checks
 from django.test import RequestFactory
 from django.urls import URLPattern, URLResolver, resolve, reverse
 
-from apps.events.models import Venue
 from concert import urls
 from concert.api.middleware import StaticFilesMiddleware
-from concert.apps import check_discovered_admin
 from tests.accounts.factories import UserFactory
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -59,9 +54,7 @@ def test_the_first_catalogue_request_loads_only_the_catalogue(fresh_process_env)
         "from concert.lambda_handler import handler\n"
         "from tests.core.events import http_v2, lambda_context\n"
         "response = handler(http_v2('GET', '/api/v1/events'), lambda_context())\n"
-        "from django.contrib import admin\n"
         "print(json.dumps({'status': response['statusCode'], 'modules': sorted(sys.modules),\n"
-        "                  'admin_registry': len(admin.site._registry),\n"
         "                  'gc': [gc.isenabled(), gc.get_freeze_count()]}))\n"
     )
     loaded = run_python(script, fresh_process_env)
@@ -70,9 +63,7 @@ def test_the_first_catalogue_request_loads_only_the_catalogue(fresh_process_env)
     assert "apps.events.urls" in modules
     other_apps = {f"apps.{app}.{part}" for app in APPS if app != "events"
                   for part in ("urls", "apis")}
-    admin_modules = {f"apps.{app}.admin" for app in (*APPS, "core")}
-    assert modules & (other_apps | admin_modules | {"concert.admin_urls"}) == set()
-    assert loaded["admin_registry"] == 0
+    assert modules & other_apps == set()
     # Neither the picture codec, the AWS SDK nor the schema machinery (drf-spectacular's
     # openapi module, and django.test with it) is needed to list events.
     assert modules & {"PIL", "boto3", "botocore", "drf_spectacular.openapi",
@@ -81,29 +72,6 @@ def test_the_first_catalogue_request_loads_only_the_catalogue(fresh_process_env)
     enabled, frozen = loaded["gc"]
     assert enabled
     assert frozen > 50_000
-
-
-def test_system_checks_discover_every_model_admin(fresh_process_env):
-    script = (
-        "import json, django\n"
-        "django.setup()\n"
-        "from django.contrib import admin\n"
-        "assert not admin.site._registry, 'discovered at start-up'\n"
-        "from django.core.management import call_command\n"
-        "call_command('check', verbosity=0)\n"
-        "print(json.dumps(sorted({m._meta.app_label for m in admin.site._registry})))\n"
-    )
-    assert set(run_python(script, fresh_process_env)) >= {*APPS, "auth"}
-
-
-def test_admin_checks_run_on_the_model_admins():
-    assert check_discovered_admin in checks.registry.registry.get_checks()
-    site = AdminSite(name="cold-start-check")
-    site.register(Venue, type("BrokenVenueAdmin", (admin.ModelAdmin,),
-                              {"list_display": ["no_such_field"]}))
-    errors = [e for e in check_discovered_admin(app_configs=None)
-              if e.obj.__name__ == "BrokenVenueAdmin"]
-    assert [e.id for e in errors] == ["admin.E108"]
 
 
 def _sample(route: str) -> tuple[str, dict]:
@@ -164,3 +132,19 @@ def test_static_files_are_indexed_with_the_first_request_for_one(settings, tmp_p
     assert response.status_code == 200
     assert b"".join(response.streaming_content) == b"body {}"
     assert set(middleware.files) == {"/static/admin/site.css"}
+
+
+def test_no_api_module_loads_the_schema_generator(fresh_process_env):
+    # Views take extend_schema from concert.api.annotations: drf-spectacular's own decorator
+    # would import its openapi module (and django.test) with the first view of each app.
+    script = (
+        "import json, sys, django\n"
+        "django.setup()\n"
+        "from importlib import import_module\n"
+        f"for app in {APPS!r}:\n"
+        "    import_module(f'apps.{app}.urls')\n"
+        "print(json.dumps(sorted(sys.modules)))\n"
+    )
+    modules = set(run_python(script, fresh_process_env))
+    assert {f"apps.{app}.apis" for app in APPS} <= modules
+    assert modules & {"drf_spectacular.openapi", "django.test"} == set()
