@@ -143,6 +143,7 @@ PICTURES_URL = "/media/"
 # Pictures travel through the function both ways: see the body limit below.
 PICTURE_MAX_BYTES = env.int("PICTURE_MAX_BYTES", default=4 * 1024 * 1024 - MULTIPART_FRAMING_BYTES)
 PICTURE_MAX_PIXELS = env.int("PICTURE_MAX_PIXELS", default=25_000_000)
+PICTURE_MAX_SIDE = env.int("PICTURE_MAX_SIDE", default=8192)
 
 # User files: S3 with presigned URLs when FILES_BUCKET is set, else a local folder.
 FILES_BUCKET = env.str("FILES_BUCKET", default="")
@@ -171,6 +172,7 @@ check_body_limits(body=DATA_UPLOAD_MAX_MEMORY_SIZE, picture=PICTURE_MAX_BYTES)
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
+        "concert.api.authentication.FailedAuthenticationGate",
         "concert.api.authentication.ApiGatewayAuthentication",
         "concert.api.authentication.BearerJWTAuthentication",
         "apps.licensing.authentication.LicenseKeyAuthentication",
@@ -183,6 +185,7 @@ REST_FRAMEWORK = {
     # The quota counts every /api/v1 request and refuses it with 429 once the plan's is used.
     "DEFAULT_THROTTLE_CLASSES": [
         "concert.api.throttling.RequestRateThrottle",
+        "concert.api.throttling.PictureUploadThrottle",
         "apps.usage.throttling.UsageQuotaThrottle",
     ],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
@@ -198,12 +201,17 @@ REST_FRAMEWORK = {
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
 }
 
-# Request rates (N/s, /min, /hour or /day) per license key, per account, and per client
-# address for anonymous callers, counted in the default cache; an empty value is no limit.
+# Request rates (N/s, /min, /hour or /day) per license key, per account across all its
+# keys, per account (JWT callers), per client address for anonymous callers, failed
+# authentications per client address, and picture uploads per account; counted in the
+# default cache, an empty value is no limit.
 THROTTLE_RATES = throttle_rates(
     key=env.str("THROTTLE_KEY_RATE", default="600/min"),
+    partner=env.str("THROTTLE_PARTNER_RATE", default="1200/min"),
     user=env.str("THROTTLE_USER_RATE", default="120/min"),
     anon=env.str("THROTTLE_ANON_RATE", default="60/min"),
+    auth_failure=env.str("THROTTLE_AUTH_FAILURE_RATE", default="20/min"),
+    picture=env.str("THROTTLE_PICTURE_RATE", default="10/min"),
 )
 
 SPECTACULAR_SETTINGS = {

@@ -61,17 +61,21 @@ def _isolated_state(settings, tmp_path):
     """Each test gets its own pictures/files folders, an empty cache, a fast password hash.
 
     Rate limits stay on but far above the pace a test sends requests at; the throttling
-    tests set their own.
+    tests set their own. A pause of the usage counters after a test's outage ends with it.
     """
     from django.core.cache import cache
+
+    from apps.usage.services import usage_resume
 
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     settings.THROTTLE_RATES = dict.fromkeys(settings.THROTTLE_RATES, "100000/min")
     settings.PICTURES_ROOT = tmp_path / "pictures"
     settings.FILES_ROOT = tmp_path / "files"
     cache.clear()
+    usage_resume()
     yield
     cache.clear()
+    usage_resume()
 
 
 def _free_port() -> int:

@@ -45,6 +45,7 @@ class MeApi(APIView):
 
 
 class MeAvatarApi(APIView):
+    uploads_pictures = True  # PictureUploadThrottle: uploads per account
     permission_classes = [IsAuthenticated, LicenseScope]
     parser_classes = [parsers.MultiPartParser]
 

@@ -44,6 +44,11 @@ def roles_at_least(role: Role) -> list[Role]:
     return [r for r in Role if RANK[r] >= RANK[role]]
 
 
+def lower_role(first: str, second: str) -> Role:
+    """The less privileged of two roles."""
+    return min(Role(first), Role(second), key=RANK.__getitem__)
+
+
 def has_role(user, role: Role) -> bool:
     """True when the user's role is at least `role`."""
     if not getattr(user, "is_authenticated", False):

@@ -31,3 +31,16 @@ class ApiGatewayJwtScheme(OpenApiAuthenticationExtension):
 
     def get_security_definition(self, auto_schema):
         return []
+
+
+class FailedAuthenticationGateScheme(OpenApiAuthenticationExtension):
+    """Not a credential: the failed-authentication limit that runs before the others."""
+
+    target_class = "concert.api.authentication.FailedAuthenticationGate"
+    name: list[str] = []
+
+    def get_security_requirement(self, auto_schema):
+        return None
+
+    def get_security_definition(self, auto_schema):
+        return []

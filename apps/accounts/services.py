@@ -1,12 +1,14 @@
 """Writes on users: the account from verified token claims, the profile and the avatar.
 
-Roles follow the user's Cognito groups on every request; the Django admin is reached
+Roles follow the user's Cognito groups on every request (a lost role revokes the license
+keys made with it); the Django admin is reached
 with Django's own login only (createsuperuser, or is_staff given by a superuser): no
 Cognito group grants it, so a leaked API token never opens the admin.
 """
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Mapping
 from typing import Any
 
@@ -15,8 +17,9 @@ from django.db import transaction
 
 from apps.accounts.errors import InvalidClaims
 from apps.accounts.models import User
-from apps.accounts.roles import groups_from_claim, role_from_groups
+from apps.accounts.roles import RANK, Role, groups_from_claim, role_from_groups
 from apps.core.pictures import picture_delete, picture_store
+from apps.licensing.services import license_keys_revoke_above
 
 PROFILE_FIELDS = ("display_name", "bio")
 SUB_MAX_LENGTH = User._meta.get_field("cognito_sub").max_length
@@ -48,7 +51,12 @@ def user_sync_from_claims(*, claims: Mapping[str, Any]) -> User:
     if email and user.email != email:
         changes["email"] = email
     if changes:
-        User.objects.filter(pk=user.pk).update(**changes)
+        lost_role = RANK[role] < RANK[Role(user.role)]
+        with transaction.atomic() if lost_role else contextlib.nullcontext():
+            User.objects.filter(pk=user.pk).update(**changes)
+            if lost_role:
+                # Keys made with a role the user no longer has stop working.
+                license_keys_revoke_above(owner_id=user.pk, role=role)
         for field, value in changes.items():
             setattr(user, field, value)
     return user

@@ -25,7 +25,7 @@ def picture(request, name: str):
     try:
         path = picture_storage().path(name)
         info = os.stat(path)
-    except (SuspiciousFileOperation, OSError):
+    except (SuspiciousFileOperation, OSError, ValueError):  # ValueError: a NUL in the name
         raise Http404 from None
     if not stat.S_ISREG(info.st_mode):
         raise Http404

@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import io
+import math
 import re
 import warnings
 from collections.abc import Iterable
@@ -26,6 +27,9 @@ FORMATS = {
 }
 CONTENT_TYPES = {ext: content_type for content_type, ext in FORMATS.values()}
 THUMBNAIL_SIZE = (320, 320)
+# Pictures are stored at most this wide and high: what a page shows, and well inside
+# Lambda's 6 MB response once encoded. It also bounds the work after decoding.
+STORED_SIDE = 2048
 QUALITY = 85
 PREFIX_PATTERN = re.compile(r"[a-z0-9][a-z0-9_-]*(/[a-z0-9][a-z0-9_-]*)*")
 
@@ -128,9 +132,15 @@ def _read_limited(upload: Any, max_bytes: int) -> bytes:
 
 
 def _decode(data: bytes):
+    """Pixels of an accepted picture, at most STORED_SIDE wide and high.
+
+    The cost of decoding is bounded before any pixel is decoded: the header's size must
+    be within PICTURE_MAX_PIXELS and PICTURE_MAX_SIDE, and JPEGs are decoded at the
+    smallest scale (1/2, 1/4, 1/8) that still covers the stored size.
+    """
     from PIL import Image, ImageOps
 
-    max_pixels = settings.PICTURE_MAX_PIXELS
+    max_pixels, max_side = settings.PICTURE_MAX_PIXELS, settings.PICTURE_MAX_SIDE
     too_many_pixels = PictureInvalid(f"The picture has more than {max_pixels} pixels.")
     # Pillow refuses bombs at twice this and warns above it; the warning is made an error.
     # The process-wide limit is put back so other image code keeps its own.
@@ -139,10 +149,17 @@ def _decode(data: bytes):
         with warnings.catch_warnings():
             warnings.simplefilter("error", Image.DecompressionBombWarning)
             image = Image.open(io.BytesIO(data), formats=list(FORMATS))
-            # The header gives the size: checked before any pixel is decoded.
             if image.width * image.height > max_pixels:
                 raise too_many_pixels
+            if max(image.width, image.height) > max_side:
+                raise PictureInvalid(f"The picture is wider or higher than {max_side} pixels.")
             fmt = image.format
+            if fmt == "JPEG":
+                # The decoder scales by 1/2, 1/4 or 1/8 while keeping both sides at least
+                # these, the size the stored picture will have.
+                scale = min(STORED_SIDE / image.width, STORED_SIDE / image.height, 1)
+                image.draft(None, (math.ceil(image.width * scale),
+                                   math.ceil(image.height * scale)))
             image.load()
             image = ImageOps.exif_transpose(image)
     except (Image.DecompressionBombError, Image.DecompressionBombWarning):
@@ -155,7 +172,11 @@ def _decode(data: bytes):
     finally:
         Image.MAX_IMAGE_PIXELS = previous_limit
     has_alpha = image.mode in ("RGBA", "LA", "PA") or "transparency" in image.info
-    pixels = image.convert("RGBA" if has_alpha and fmt != "JPEG" else "RGB")
+    mode = "RGBA" if has_alpha and fmt != "JPEG" else "RGB"
+    if image.mode not in ("RGB", "RGBA", "L", "LA"):
+        image = image.convert(mode)  # palettes and 16-bit modes do not resample well
+    image.thumbnail((STORED_SIDE, STORED_SIDE))
+    pixels = image.convert(mode)
     # Some encoders fall back to the source's info (ICC, text chunks) when saving.
     pixels.info = {}
     return pixels, fmt

@@ -147,6 +147,14 @@ class EventAdminForm(forms.ModelForm):
     def clean(self):
         cleaned = super().clean()
         # The service's own rules, checked here for a form error instead of a failed save.
+        # (The instance still holds the stored values until the form is saved.)
+        starts_at, ends_at = cleaned.get("starts_at"), cleaned.get("ends_at")
+        if self.instance.pk is not None and starts_at and ends_at:
+            try:
+                services.event_schedule_check(event=self.instance, starts_at=starts_at,
+                                              ends_at=ends_at)
+            except ApplicationError as exc:
+                self.add_error(None, exc.message)
         if cleaned.get("new_picture") and self.instance.pk is not None:
             try:
                 services.event_picture_room_check(event=self.instance)

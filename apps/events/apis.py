@@ -334,6 +334,7 @@ class EventLineupDetailApi(EventObjectApi):
 
 
 class EventPictureListApi(EventObjectApi):
+    uploads_pictures = True  # PictureUploadThrottle: uploads per account
     parser_classes = [MultiPartParser]
 
     @extend_schema(operation_id="events_pictures_list",

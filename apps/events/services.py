@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from django.db import IntegrityError, models, transaction
@@ -126,6 +126,9 @@ def artist_delete(*, artist: Artist) -> None:
 
 EVENT_FIELDS = ("title", "description", "venue", "starts_at", "ends_at")
 EDITABLE_STATUSES = (EventStatus.DRAFT, EventStatus.PUBLISHED)
+# Buyers cancel until the event starts: a published event with sales is moved earlier only
+# to a start at least this far away, so they keep time to decide.
+RESCHEDULE_NOTICE = timedelta(hours=24)
 
 
 def _check_schedule(starts_at: datetime, ends_at: datetime) -> None:
@@ -158,12 +161,45 @@ def event_create(*, organizer, venue: Venue, title: str, starts_at: datetime,
     return event
 
 
+def event_schedule_check(*, event: Event, starts_at: datetime, ends_at: datetime) -> None:
+    """The rules of moving an event (`event` as stored, the new times given):
+    - it ends after it starts;
+    - a published event never moves into the past;
+    - a published event with tickets sold moves earlier only to a start at least
+      RESCHEDULE_NOTICE away, so its buyers keep the right to cancel;
+    - no ticket type's sales end after the event does.
+    """
+    _check_schedule(starts_at, ends_at)
+    if (starts_at, ends_at) == (event.starts_at, event.ends_at):
+        return
+    now = timezone.now()
+    if event.status == EventStatus.PUBLISHED and starts_at <= now:
+        raise ScheduleInvalid("A published event cannot be moved into the past.",
+                              details={"starts_at": [f"Must be after {now.isoformat()}."]})
+    if (event.status == EventStatus.PUBLISHED and starts_at < event.starts_at
+            and starts_at < now + RESCHEDULE_NOTICE
+            and event.ticket_types.filter(sold__gt=0).exists()):
+        earliest = (now + RESCHEDULE_NOTICE).isoformat()
+        raise ScheduleInvalid(
+            "Tickets are sold: the event may move earlier only to a start at least "
+            f"{RESCHEDULE_NOTICE.total_seconds() / 3600:g} hours away, so buyers can still "
+            "cancel.", details={"starts_at": [f"Must not be before {earliest}."]})
+    late = sorted(event.ticket_types.filter(sales_end__gt=ends_at).values_list("pk", flat=True))
+    if late:
+        raise ScheduleInvalid(
+            "Ticket sales would end after the event: end them earlier first.",
+            details={"ends_at": [f"Ticket types {late} sell until after it."],
+                     "ticket_types": late})
+
+
 @transaction.atomic
 def event_update(*, event: Event, data: dict[str, Any]) -> Event:
+    # The row lock also holds ticket-type changes (they lock it too) until this commits.
     event = _locked(event)
     _require_editable(event)
+    event_schedule_check(event=event, starts_at=data.get("starts_at", event.starts_at),
+                         ends_at=data.get("ends_at", event.ends_at))
     changed = _apply(event, data, EVENT_FIELDS)
-    _check_schedule(event.starts_at, event.ends_at)
     if {"starts_at", "ends_at"} & set(changed):
         outside = event.performances.filter(
             models.Q(starts_at__lt=event.starts_at) | models.Q(ends_at__gt=event.ends_at)

@@ -33,3 +33,8 @@ class TooManyLicenseKeys(Conflict):
 class LicenseKeyInactive(InvalidState):
     code = "license_key_inactive"
     default_message = "The license key is revoked or expired; create a new one instead."
+
+
+class ExpiryBeyondLifetime(ApplicationError):
+    status_code, code = status.HTTP_400_BAD_REQUEST, "invalid"
+    default_message = "The request has invalid fields."

@@ -4,10 +4,18 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
+from django.db.models import Q
 from django.utils import timezone
 
+from apps.accounts.roles import Role
 from apps.core.models import TimeStampedModel
+
+# What a key may do at most: an organizer's own events and orders. Staff and admin powers
+# are never reachable with a key, whoever made it.
+KEY_ROLE_CEILING = Role.ORGANIZER
+DEFAULT_KEY_LIFETIME_DAYS = 90
 
 
 class Scope(models.TextChoices):
@@ -31,6 +39,11 @@ class Plan(TimeStampedModel):
     group_quotas = models.JSONField(
         default=dict, blank=True,
         help_text='Requests per UTC day per endpoint group, e.g. {"orders": 500}.',
+    )
+    key_lifetime_days = models.PositiveIntegerField(
+        default=DEFAULT_KEY_LIFETIME_DAYS,
+        validators=[MinValueValidator(1), MaxValueValidator(3650)],
+        help_text="Days a new license key lives, and the longest expiry one may ask for.",
     )
 
     class Meta:
@@ -73,6 +86,11 @@ class LicenseKey(TimeStampedModel):
     prefix = models.CharField(max_length=16, unique=True, editable=False)
     key_hash = models.CharField(max_length=64, editable=False)
     scopes = models.JSONField(default=list)
+    role = models.CharField(
+        max_length=16, choices=Role.choices, default=Role.FAN, editable=False,
+        help_text="The owner's role when the key was made, capped at organizer; the key "
+                  "acts with the lower of this and the owner's current role.",
+    )
     plan = models.ForeignKey(
         Plan, on_delete=models.PROTECT, null=True, blank=True, related_name="license_keys",
         help_text="A plan of its own, metered apart from the owner; empty shares the owner's.",
@@ -88,6 +106,10 @@ class LicenseKey(TimeStampedModel):
     class Meta:
         ordering = ["-created_at", "-id"]
         indexes = [models.Index(fields=["owner", "-created_at"], name="licensing_key_owner_idx")]
+        constraints = [
+            models.CheckConstraint(condition=Q(role__in=[Role.FAN, KEY_ROLE_CEILING]),
+                                   name="licensing_key_role_at_most_organizer"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.name} ({self.prefix})"

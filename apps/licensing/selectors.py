@@ -9,10 +9,11 @@ from django.conf import settings
 from django.core.cache import cache
 from django.db.models import Q, QuerySet
 
+from apps.accounts.roles import lower_role
 from apps.core.errors import NotFound
 from apps.licensing import keys
 from apps.licensing.errors import InvalidLicenseKey, LicenseKeyExpired, LicenseKeyRevoked
-from apps.licensing.models import LicenseKey, Plan, Subscription
+from apps.licensing.models import DEFAULT_KEY_LIFETIME_DAYS, LicenseKey, Plan, Subscription
 
 logger = logging.getLogger(__name__)
 
@@ -92,6 +93,29 @@ def plan_limits_for_key(*, key: LicenseKey) -> PlanLimits:
     if key.plan_id is not None:
         return PlanLimits.of(key.plan)
     return plan_limits_for_user(user_id=key.owner_id)
+
+
+def key_lifetime_days(*, owner_id: int, plan: Plan | None = None) -> int:
+    """How long a new key lives: its own plan's lifetime, else its owner's plan's."""
+    if plan is not None:
+        return plan.key_lifetime_days
+    default = settings.USAGE_DEFAULT_PLAN
+    assigned = Subscription.objects.filter(user_id=owner_id).values("plan_id")
+    lifetimes = dict(Plan.objects.filter(Q(pk__in=assigned) | Q(name=default))
+                     .values_list("name", "key_lifetime_days"))
+    chosen = next((d for n, d in lifetimes.items() if n != default), lifetimes.get(default))
+    return chosen or DEFAULT_KEY_LIFETIME_DAYS
+
+
+def key_user(*, key: LicenseKey):
+    """The owner as the key acts: with the lower of the key's role and the owner's current
+    one, so a key never does more than its owner may now, nor anything only staff may.
+
+    The role is lowered on this in-memory instance only (it is the request's user).
+    """
+    owner = key.owner
+    owner.role = lower_role(owner.role, key.role)
+    return owner
 
 
 def plan_cache_key(user_id: int) -> str:

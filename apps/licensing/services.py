@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from django.contrib.auth import get_user_model
 from django.core.cache import cache
@@ -11,10 +11,16 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
+from apps.accounts.roles import RANK, Role, lower_role
 from apps.licensing import keys
-from apps.licensing.errors import InvalidScopes, LicenseKeyInactive, TooManyLicenseKeys
-from apps.licensing.models import LicenseKey, Plan, Scope, Subscription
-from apps.licensing.selectors import plan_cache_key
+from apps.licensing.errors import (
+    ExpiryBeyondLifetime,
+    InvalidScopes,
+    LicenseKeyInactive,
+    TooManyLicenseKeys,
+)
+from apps.licensing.models import KEY_ROLE_CEILING, LicenseKey, Plan, Scope, Subscription
+from apps.licensing.selectors import key_lifetime_days, plan_cache_key
 
 MAX_ACTIVE_KEYS = 20
 # last_used_at is written at most once per key in this many seconds, not on every request.
@@ -40,19 +46,39 @@ def _active(queryset, now: datetime):
 def license_key_create(*, owner, name: str, scopes: Iterable[str],
                        expires_at: datetime | None = None,
                        plan: Plan | None = None) -> tuple[LicenseKey, str]:
-    """A new key and its raw value, which is returned here once and never stored."""
+    """A new key and its raw value, which is returned here once and never stored.
+
+    The key lives as long as its plan (its own, else the owner's) allows: it expires then
+    unless an earlier expiry is asked for. It acts with the owner's role, at most organizer.
+    """
     scopes = _clean_scopes(scopes)
     now = timezone.now()
     # Serialises key creation per account so concurrent requests cannot pass the limit.
-    list(get_user_model().objects.select_for_update().filter(pk=owner.pk).values_list("pk"))
+    role = get_user_model().objects.select_for_update().values_list("role", flat=True).get(
+        pk=owner.pk
+    )
     if _active(LicenseKey.objects.filter(owner=owner), now).count() >= MAX_ACTIVE_KEYS:
         raise TooManyLicenseKeys()
+    lifetime = key_lifetime_days(owner_id=owner.pk, plan=plan)
+    latest = now + timedelta(days=lifetime)
+    if expires_at is not None and expires_at > latest:
+        raise ExpiryBeyondLifetime(details={"expires_at": [
+            f"Must be within {lifetime} days (the plan's key lifetime): "
+            f"at the latest {latest.isoformat()}."]})
     raw, prefix, key_hash = keys.generate()
     key = LicenseKey.objects.create(
-        owner=owner, name=name, scopes=scopes, expires_at=expires_at, plan=plan,
-        prefix=prefix, key_hash=key_hash,
+        owner=owner, name=name, scopes=scopes, expires_at=expires_at or latest, plan=plan,
+        prefix=prefix, key_hash=key_hash, role=lower_role(role, KEY_ROLE_CEILING),
     )
     return key, raw
+
+
+def license_keys_revoke_above(*, owner_id: int, role: str) -> int:
+    """Revokes the owner's keys made under a role above `role` (the owner lost it);
+    returns how many."""
+    above = [r for r in Role if RANK[r] > RANK[Role(role)]]
+    return _active(LicenseKey.objects.filter(owner_id=owner_id, role__in=above),
+                   timezone.now()).update(revoked_at=timezone.now(), updated_at=timezone.now())
 
 
 @transaction.atomic
@@ -74,7 +100,7 @@ def license_key_rotate(*, key: LicenseKey) -> tuple[LicenseKey, str]:
         raise LicenseKeyInactive()
     raw, prefix, key_hash = keys.generate()
     successor = LicenseKey.objects.create(
-        owner_id=locked.owner_id, name=locked.name, scopes=locked.scopes,
+        owner_id=locked.owner_id, name=locked.name, scopes=locked.scopes, role=locked.role,
         plan_id=locked.plan_id, expires_at=locked.expires_at, prefix=prefix,
         key_hash=key_hash, rotated_from=locked,
     )

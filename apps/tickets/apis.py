@@ -32,11 +32,13 @@ from concert.api.schema import error_responses
 IDEMPOTENCY_KEY = re.compile(r"^[\x21-\x7e]{1,255}$")
 
 IDEMPOTENCY_HEADER = OpenApiParameter(
-    "Idempotency-Key", str, OpenApiParameter.HEADER, required=False,
+    "Idempotency-Key", str, OpenApiParameter.HEADER, required=True,
     description=(
-        "Optional; 1-255 visible ASCII characters, unique per order attempt. A retry with "
-        "the same key and body within 24 hours returns the first order (201, same body) "
-        "instead of ordering again; the same key with another body is refused (422 "
+        "Required; 1-255 visible ASCII characters, new for each order the buyer means to "
+        "place (a UUID, say), and the same on every retry of it. A retry with the same key "
+        "and body within 24 hours returns the first order (201, same body) instead of "
+        "ordering again, so an answer lost after the order was made (a timeout, a 503) "
+        "never buys twice; the same key with another body is refused (422 "
         "idempotency_key_reused). Refused attempts (sold out, say) keep no key."
     ),
 )
@@ -162,7 +164,8 @@ class OrderListApi(TicketsApi):
         responses={
             201: OrderSerializer,
             **error_responses(400, 401, 403, 404, 409, 422, 503, descriptions={
-                400: "Invalid fields, order_limit_exceeded, ticket_type_mismatch.",
+                400: "Invalid fields, a missing or malformed Idempotency-Key, "
+                     "order_limit_exceeded, ticket_type_mismatch.",
                 409: "sold_out (details: ticket_type, requested, available), sales_closed, "
                      "event_not_on_sale, price_changed, buyer_limit_reached (details: "
                      "ticket_type, max_per_buyer, held, requested).",
@@ -172,7 +175,11 @@ class OrderListApi(TicketsApi):
     )
     def post(self, request):
         key = request.headers.get("Idempotency-Key")
-        if key is not None and not IDEMPOTENCY_KEY.match(key):
+        if key is None:
+            raise ValidationError({"Idempotency-Key": [
+                "This header is required: a new value for each order, the same on its retries."
+            ]})
+        if not IDEMPOTENCY_KEY.match(key):
             raise ValidationError(
                 {"Idempotency-Key": ["Use 1 to 255 visible ASCII characters."]}
             )

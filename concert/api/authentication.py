@@ -21,6 +21,7 @@ from apps.accounts.errors import InvalidClaims, InvalidToken
 from apps.accounts.services import user_sync_from_claims
 from apps.licensing.authentication import LicenseKeyAuthentication
 from concert.api.paths import is_partner_path
+from concert.api.throttling import FailedAuthenticationThrottle, has_credentials
 
 
 class CognitoAuthentication(authentication.BaseAuthentication):
@@ -41,6 +42,17 @@ class CognitoAuthentication(authentication.BaseAuthentication):
         if not user.is_active:
             raise exceptions.AuthenticationFailed("This account is disabled.")
         return user, claims
+
+
+class FailedAuthenticationGate(CognitoAuthentication):
+    """First in line: an address past its failed-authentication rate gets a 429 for any
+    request carrying credentials, before they are checked (FailedAuthenticationThrottle).
+    Being first, it also names the 401 challenge (CognitoAuthentication's)."""
+
+    def authenticate(self, request):
+        if has_credentials(request):
+            FailedAuthenticationThrottle().allow_request(request, None)
+        return None
 
 
 class ApiGatewayAuthentication(CognitoAuthentication):

@@ -57,6 +57,10 @@ def exception_handler(exc: Exception, context: dict[str, Any]):
                                   "The database is unavailable. Try again shortly.")
         response["Retry-After"] = "5"
         return response
+    if isinstance(exc, exceptions.AuthenticationFailed) and context.get("request") is not None:
+        from concert.api.throttling import FailedAuthenticationThrottle
+
+        FailedAuthenticationThrottle().record(context["request"])
     if isinstance(exc, Http404):
         exc = exceptions.NotFound()
     elif isinstance(exc, DjangoPermissionDenied):

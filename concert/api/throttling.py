@@ -1,4 +1,5 @@
-"""Request rate limit per license key, per account, or per client address when anonymous."""
+"""Request rate limits: per license key and per account across its keys, per account, per
+client address when anonymous, and failed authentications per client address."""
 
 from __future__ import annotations
 
@@ -16,7 +17,14 @@ from apps.usage.metering import metering_skip
 
 logger = logging.getLogger(__name__)
 
-CALLERS = {"key": "this license key", "user": "this account", "anon": "this address"}
+CALLERS = {
+    "key": "this license key",
+    "partner": "this account's license keys",
+    "user": "this account",
+    "anon": "this address",
+    "auth_failure": "this address with failed authentications",
+    "picture": "this account's picture uploads",
+}
 PERIODS = {1: "second", 60: "minute", 3600: "hour", 86400: "day"}
 
 
@@ -62,26 +70,35 @@ class RequestRateThrottle(SimpleRateThrottle):
     def get_ident(self, request) -> str:
         return client_address(request)
 
-    def get_cache_key(self, request, view) -> str:
+    def buckets(self, request) -> list[tuple[str, object]]:
+        """(scope, identity) of each counter the request counts against, in check order.
+
+        A key's request counts against the key and against its owner's keys together, so
+        making more keys does not make more requests; the owner's own (JWT) requests have
+        their own account rate, out of reach of a runaway partner integration.
+        """
         if isinstance(request.auth, LicenseKey):
-            self.scope, ident = "key", request.auth.pk
-        elif request.user.is_authenticated:
-            self.scope, ident = "user", request.user.pk
-        else:
-            self.scope, ident = "anon", self.get_ident(request)
-        return self.cache_format % {"scope": self.scope, "ident": ident}
+            return [("key", request.auth.pk), ("partner", request.auth.owner_id)]
+        if request.user.is_authenticated:
+            return [("user", request.user.pk)]
+        return [("anon", self.get_ident(request))]
 
     def allow_request(self, request, view) -> bool:
-        key = self.get_cache_key(request, view)
-        self.rate = self.get_rate()
-        if self.rate is None:
-            return True
-        self.num_requests, self.duration = self.parse_rate(self.rate)
-        now = self.timer()
-        window = int(now // self.duration)
-        count = self.count(f"{key}:{window}")
-        if count is None or count <= self.num_requests:
-            return True
+        for scope, ident in self.buckets(request):
+            self.scope = scope
+            self.rate = self.get_rate()
+            if self.rate is None:
+                continue
+            self.num_requests, self.duration = self.parse_rate(self.rate)
+            key = self.cache_format % {"scope": self.scope, "ident": ident}
+            now = self.timer()
+            window = int(now // self.duration)
+            count = self.count(f"{key}:{window}")
+            if count is not None and count > self.num_requests:
+                self.refuse(request, now, window)
+        return True
+
+    def refuse(self, request, now: float, window: int):
         self.retry_after = max(math.ceil((window + 1) * self.duration - now), 1)
         metering_skip(request._request)
         # Raised rather than returned: DRF would still run the quota throttle, which meters.
@@ -113,3 +130,60 @@ class RequestRateThrottle(SimpleRateThrottle):
             if self.cache.add(key, 1, self.duration + 5):
                 return 1
             return self.cache.incr(key)  # another request made it first
+
+
+class PictureUploadThrottle(RequestRateThrottle):
+    """Picture uploads per account, on views that set `uploads_pictures`: decoding a picture
+    costs far more than any other request, so one account cannot keep the workers busy."""
+
+    def buckets(self, request) -> list[tuple[str, object]]:
+        return [("picture", request.user.pk)]
+
+    def allow_request(self, request, view) -> bool:
+        if not getattr(view, "uploads_pictures", False) or request.method not in ("POST", "PUT"):
+            return True
+        return super().allow_request(request, view)
+
+
+class FailedAuthenticationThrottle(RequestRateThrottle):
+    """Failed authentications per client address: past the rate, a request from that address
+    that carries credentials is refused before they are checked, until the window ends.
+
+    Checked first (by FailedAuthenticationGate) and counted when authentication fails (by
+    the exception handler), so guessing keys or replaying bad tokens costs the guesser a
+    429, not the service a verification. Requests without credentials are not affected.
+    """
+
+    scope = "auth_failure"
+
+    def _counter(self, request) -> str | None:
+        self.rate = self.get_rate()
+        if self.rate is None:
+            return None
+        self.num_requests, self.duration = self.parse_rate(self.rate)
+        self.now = self.timer()
+        self.window = int(self.now // self.duration)
+        ident = self.get_ident(request)
+        return f"{self.cache_format % {'scope': self.scope, 'ident': ident}}:{self.window}"
+
+    def allow_request(self, request, view) -> bool:
+        counter = self._counter(request)
+        if counter is None:
+            return True
+        try:
+            failures = self.cache.get(counter)
+        except RedisError as exc:
+            logger.warning("failed-authentication limit not checked for %s: %s", counter, exc)
+            return True
+        if failures is not None and failures >= self.num_requests:
+            self.refuse(request, self.now, self.window)
+        return True
+
+    def record(self, request) -> None:
+        counter = self._counter(request)
+        if counter is not None:
+            self.count(counter)
+
+
+def has_credentials(request) -> bool:
+    return "HTTP_AUTHORIZATION" in request.META or "HTTP_X_API_KEY" in request.META

@@ -139,6 +139,36 @@ def test_pixel_limit_is_checked_before_decoding(settings, monkeypatch):
         picture_store(upload=upload, prefix="avatars/1")
 
 
+def test_side_limit_is_checked_before_decoding(settings, monkeypatch):
+    settings.PICTURE_MAX_SIDE = 100
+    upload = picture_file("PNG", (101, 10), mode="1")
+    monkeypatch.setattr(ImageFile.ImageFile, "load", lambda self: pytest.fail("decoded it"))
+    with pytest.raises(PictureInvalid, match="wider or higher than 100 pixels"):
+        picture_store(upload=upload, prefix="avatars/1")
+
+
+@pytest.mark.parametrize(("fmt", "decoded"), [("JPEG", (2400, 1600)), ("PNG", (4800, 3200))])
+def test_large_pictures_are_stored_at_most_2048_wide_jpegs_decoded_at_a_reduced_scale(
+    settings, monkeypatch, fmt, decoded,
+):
+    sizes = []
+    load = ImageFile.ImageFile.load
+
+    def recording_load(self):
+        sizes.append(self.size)
+        return load(self)
+
+    upload = picture_file(fmt, (4800, 3200))
+    monkeypatch.setattr(ImageFile.ImageFile, "load", recording_load)
+
+    stored = picture_store(upload=upload, prefix="events/1")
+
+    assert sizes[0] == decoded
+    assert (stored.width, stored.height) == (2048, 1365)
+    with Image.open(settings.PICTURES_ROOT / stored.name) as saved:
+        assert saved.size == (2048, 1365)
+
+
 def test_a_failed_write_leaves_nothing_behind(settings, monkeypatch):
     from django.core.files.storage import FileSystemStorage
 
@@ -194,6 +224,8 @@ def test_served_with_etag_long_cache_and_304():
     "/media/%2e%2e/%2e%2e/etc/passwd.png",
     "/media/avatars",
     "/media/notes.txt",
+    "/media/avatars/1/a%00.png",
+    "/media/avatars/1/%00",
 ])
 def test_anything_but_a_stored_picture_is_404(settings, path):
     (settings.PICTURES_ROOT / "avatars").mkdir(parents=True)

@@ -30,7 +30,8 @@ DEAD_REDIS = "redis://127.0.0.1:9/0"
 
 @pytest.fixture
 def rates(settings):
-    settings.THROTTLE_RATES = {"key": "2/min", "user": "3/min", "anon": "2/min"}
+    settings.THROTTLE_RATES = {"key": "2/min", "partner": "3/min", "user": "3/min",
+                               "anon": "2/min", "auth_failure": "3/min"}
     return settings.THROTTLE_RATES
 
 
@@ -77,18 +78,66 @@ def test_past_its_rate_an_account_gets_a_429_envelope_until_the_window_ends(
 
 
 @pytest.mark.django_db
-def test_each_license_key_has_its_own_rate_apart_from_its_owner(rates, clock, user_client, user):
-    _first, first_raw = make_key(user, scopes=["usage:read"])
-    _second, second_raw = make_key(user, scopes=["usage:read"], name="Second feed")
+def test_each_key_has_its_own_rate_and_all_keys_of_an_account_share_one(
+    rates, clock, user_client, user,
+):
+    raws = [make_key(user, scopes=["usage:read"], name=f"Feed {n}")[1] for n in range(3)]
 
-    by_first_key = [key_client(first_raw).get("/api/v1/usage") for _ in range(3)]
+    by_first_key = [key_client(raws[0]).get("/api/v1/usage") for _ in range(3)]
+    by_second_key = [key_client(raws[1]).get("/api/v1/usage") for _ in range(2)]
+    by_third_key = key_client(raws[2]).get("/api/v1/usage")
     by_owner = [user_client.get("/api/v1/usage").status_code for _ in range(4)]
-    by_second_key = key_client(second_raw).get("/api/v1/usage")
+    someone_elses_key = key_client(make_key(UserFactory(), scopes=["usage:read"])[1])
 
     assert [r.status_code for r in by_first_key] == [200, 200, 429]
     assert by_first_key[2].json() == throttled("this license key", 2)
-    assert by_owner == [200, 200, 200, 429]  # the key's requests used none of the owner's
-    assert by_second_key.status_code == 200  # nor did the owner's use the other key's
+    # The account's keys together: 2 by the first, then 1 by the second, then none.
+    assert [r.status_code for r in by_second_key] == [200, 429]
+    assert by_second_key[1].json() == throttled("this account's license keys", 3)
+    assert by_third_key.status_code == 429
+    assert by_owner == [200, 200, 200, 429]  # the keys' requests used none of the owner's
+    assert someone_elses_key.get("/api/v1/usage").status_code == 200
+
+
+@pytest.mark.django_db
+def test_failed_authentications_are_limited_per_address_before_credentials_are_checked(
+    rates, clock, user,
+):
+    _key, raw = make_key(user, scopes=["usage:read"])
+    attacker = Client(REMOTE_ADDR="198.51.100.7")
+    guesses = [attacker.get("/api/v1/usage", HTTP_X_API_KEY=f"ck_live_{n:012d}_guess")
+               for n in range(3)]
+    bad_token = attacker.get("/api/v1/usage", HTTP_AUTHORIZATION="Bearer a.b.c")
+    right_key = attacker.get("/api/v1/usage", HTTP_X_API_KEY=raw)
+    anonymous = attacker.get("/api/v1/events")
+    elsewhere = Client(REMOTE_ADDR="198.51.100.8").get("/api/v1/usage", HTTP_X_API_KEY=raw)
+
+    assert [r.status_code for r in guesses] == [401, 401, 401]
+    assert (bad_token.status_code, bad_token["Retry-After"]) == (429, "30")
+    assert bad_token.json() == throttled("this address with failed authentications", 3)
+    assert right_key.status_code == 429  # refused before the key was looked at
+    assert anonymous.status_code == 200  # callers without credentials are not affected
+    assert elsewhere.status_code == 200
+    clock[0] += 30
+    assert attacker.get("/api/v1/usage", HTTP_X_API_KEY=raw).status_code == 200
+
+
+@pytest.mark.django_db
+def test_picture_uploads_have_their_own_rate_per_account(settings, clock, user_client, user):
+    from tests.core.test_pictures import picture_file
+
+    settings.THROTTLE_RATES = {**settings.THROTTLE_RATES, "picture": "2/min"}
+
+    uploads = [user_client.put("/api/v1/me/avatar", {"file": picture_file()},
+                               format="multipart") for _ in range(3)]
+    reads = [user_client.get("/api/v1/me").status_code for _ in range(3)]
+    someone_else = APIClient()
+    someone_else.force_authenticate(UserFactory())
+    theirs = someone_else.put("/api/v1/me/avatar", {"file": picture_file()}, format="multipart")
+
+    assert [r.status_code for r in uploads] == [200, 200, 429]
+    assert uploads[2].json() == throttled("this account's picture uploads", 2)
+    assert reads == [200] * 3 and theirs.status_code == 200
 
 
 @pytest.mark.django_db

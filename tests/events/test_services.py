@@ -148,6 +148,65 @@ def test_sets_fall_inside_their_event():
     assert services.event_update(event=event, data={"ends_at": earlier_end}).ends_at == earlier_end
 
 
+def test_a_published_event_never_moves_into_the_past():
+    event = EventFactory()
+    draft = EventFactory(draft=True)
+    past = timezone.now() - timedelta(hours=2)
+
+    with pytest.raises(ScheduleInvalid) as error:
+        services.event_update(event=event, data={"starts_at": past,
+                                                 "ends_at": past + timedelta(hours=1)})
+
+    assert error.value.message == "A published event cannot be moved into the past."
+    assert list(error.value.details) == ["starts_at"]
+    # A draft sells nothing: its organizer may still sort out its dates.
+    moved = services.event_update(event=draft, data={"starts_at": past,
+                                                     "ends_at": past + timedelta(hours=1)})
+    assert moved.starts_at == past
+
+
+def test_with_tickets_sold_an_event_moves_earlier_only_with_notice_for_its_buyers():
+    from tests.tickets.factories import TicketTypeFactory, make_order
+
+    ticket_type = TicketTypeFactory(sales_end=timezone.now() + timedelta(hours=1))
+    event = ticket_type.event
+    order = make_order(ticket_type=ticket_type)
+    soon = timezone.now() + timedelta(hours=3)
+
+    with pytest.raises(ScheduleInvalid) as error:
+        services.event_update(event=event, data={"starts_at": soon,
+                                                 "ends_at": soon + timedelta(hours=2)})
+    assert error.value.message.startswith("Tickets are sold: the event may move earlier only "
+                                          "to a start at least 24 hours away")
+    later = timezone.now() + timedelta(days=2)
+    services.event_update(event=event, data={"starts_at": later,
+                                             "ends_at": later + timedelta(hours=2)})
+    later_still = event.starts_at + timedelta(days=60)
+    services.event_update(event=event, data={"starts_at": later_still,
+                                             "ends_at": later_still + timedelta(hours=2)})
+
+    from apps.tickets.services import order_cancel
+
+    # The buyer keeps the right to cancel after the reschedule.
+    assert order_cancel(order=order, actor=order.buyer).status == "cancelled"
+
+
+def test_ticket_sales_never_end_after_the_event():
+    from tests.tickets.factories import TicketTypeFactory
+
+    event = EventFactory()
+    early = TicketTypeFactory(event=event, sales_end=event.starts_at - timedelta(days=1))
+    late = TicketTypeFactory(event=event, sales_end=event.ends_at)
+
+    with pytest.raises(ScheduleInvalid) as error:
+        services.event_update(event=event, data={"ends_at": event.ends_at - timedelta(hours=1)})
+
+    assert error.value.details["ticket_types"] == [late.pk]
+    assert early.pk not in error.value.details["ticket_types"]
+    event.refresh_from_db()
+    assert event.ends_at == late.sales_end
+
+
 def test_finished_events_are_frozen():
     event = EventFactory(cancelled=True)
     performance = PerformanceFactory(event=event)

@@ -7,11 +7,13 @@ from datetime import timedelta
 import pytest
 from django.test import Client
 from django.utils import timezone
+from rest_framework.test import APIClient
 
 from apps.licensing.models import LicenseKey
 from apps.licensing.services import license_key_revoke
 from tests.accounts.factories import UserFactory
 from tests.licensing.factories import PlanFactory, make_key
+from tests.tickets.factories import make_order
 
 pytestmark = pytest.mark.django_db
 
@@ -206,3 +208,81 @@ def test_admin_lists_keys_never_shows_the_hash_and_revokes(user):
     for url in ("/admin/licensing/plan/", "/admin/licensing/subscription/",
                 "/admin/usage/usageday/", "/admin/usage/usageflush/"):
         assert client.get(url).status_code == 200, url
+
+
+# What a key may do: never more than its owner now may, nor what only staff may -----------
+
+
+def test_a_staff_members_key_reaches_none_of_the_staff_powers():
+    staff = UserFactory(staff=True)
+    _key, raw = make_key(staff, scopes=["tickets:read", "events:write"])
+    others_order = make_order()
+    event = others_order.event
+    jwt = APIClient()
+    jwt.force_authenticate(staff)  # the same account with its token: the control
+
+    assert jwt.get(f"/api/v1/orders/{others_order.pk}").status_code == 200
+    assert jwt.get(f"/api/v1/events/{event.pk}/sales").status_code == 200
+    by_key = key_client(raw)
+    order = by_key.get(f"/api/v1/orders/{others_order.pk}")
+    sales = by_key.get(f"/api/v1/events/{event.pk}/sales")
+    cancel = by_key.post(f"/api/v1/events/{event.pk}/cancel")
+
+    assert (order.status_code, order.json()["error"]["code"]) == (404, "not_found")
+    assert (sales.status_code, sales.json()["error"]["code"]) == (403, "permission_denied")
+    assert cancel.status_code == 403, cancel.json()
+    event.refresh_from_db()
+    assert event.status == "published"
+    assert LicenseKey.objects.get().role == "organizer"
+
+
+def test_a_key_acts_with_its_owners_current_role_when_that_is_lower():
+    organizer = UserFactory(organizer=True)
+    _key, raw = make_key(organizer, scopes=["events:read", "events:write"])
+    type(organizer).objects.filter(pk=organizer.pk).update(role="fan")
+
+    response = key_client(raw).post("/api/v1/events", {"title": "Mine"},
+                                    content_type="application/json")
+
+    assert response.status_code == 403
+
+
+def test_losing_a_role_at_sign_in_revokes_the_keys_made_with_it():
+    from apps.accounts.services import user_sync_from_claims
+
+    organizer = UserFactory(organizer=True)
+    organizer_key, raw = make_key(organizer, scopes=["usage:read"])
+    claims = {"sub": organizer.cognito_sub, "cognito:groups": []}
+    type(organizer).objects.filter(pk=organizer.pk).update(role="fan")
+    fan_key, fan_raw = make_key(organizer, scopes=["usage:read"], name="After")
+    type(organizer).objects.filter(pk=organizer.pk).update(role="organizer")
+
+    user_sync_from_claims(claims=claims)
+
+    organizer_key.refresh_from_db()
+    fan_key.refresh_from_db()
+    assert organizer_key.revoked_at is not None and fan_key.revoked_at is None
+    assert key_client(raw).get("/api/v1/usage").json()["error"]["code"] == "license_key_revoked"
+    assert key_client(fan_raw).get("/api/v1/usage").status_code == 200
+
+
+def test_keys_expire_after_their_plans_lifetime_by_default(user_client, user):
+    from apps.licensing.services import subscription_set
+
+    made = user_client.post("/api/v1/license-keys", {"name": "Feed", "scopes": ["usage:read"]},
+                            format="json")
+    subscription_set(user=user, plan=PlanFactory(name="week", key_lifetime_days=7))
+    weekly = user_client.post("/api/v1/license-keys", {"name": "Feed", "scopes": ["usage:read"]},
+                              format="json")
+    too_long = user_client.post("/api/v1/license-keys", {
+        "name": "Feed", "scopes": ["usage:read"],
+        "expires_at": (timezone.now() + timedelta(days=8)).isoformat()}, format="json")
+
+    first, second = LicenseKey.objects.order_by("pk")
+    assert made.status_code == weekly.status_code == 201
+    assert abs(first.expires_at - (first.created_at + timedelta(days=90))) < timedelta(seconds=5)
+    assert abs(second.expires_at - (second.created_at + timedelta(days=7))) < timedelta(seconds=5)
+    assert too_long.status_code == 400
+    assert list(too_long.json()["error"]["details"]) == ["expires_at"]
+    assert too_long.json()["error"]["details"]["expires_at"][0].startswith(
+        "Must be within 7 days (the plan's key lifetime)")

@@ -97,16 +97,20 @@ def test_sold_out_and_bad_input_answer_in_the_envelope():
     ticket_type = TicketTypeFactory(capacity=1)
     client = client_for(UserFactory())
     url = "/api/v1/orders"
+    one = {"event": ticket_type.event_id, "items": [{"ticket_type": ticket_type.pk,
+                                                     "quantity": 1}]}
 
     sold_out = client.post(url, {"event": ticket_type.event_id, "items": [
-        {"ticket_type": ticket_type.pk, "quantity": 2}]}, format="json")
-    empty = client.post(url, {"event": ticket_type.event_id, "items": []}, format="json")
+        {"ticket_type": ticket_type.pk, "quantity": 2}]}, format="json", HTTP_IDEMPOTENCY_KEY="1")
+    empty = client.post(url, {"event": ticket_type.event_id, "items": []}, format="json",
+                        HTTP_IDEMPOTENCY_KEY="2")
     twice = client.post(url, {"event": ticket_type.event_id, "items": [
         {"ticket_type": ticket_type.pk, "quantity": 1},
-        {"ticket_type": ticket_type.pk, "quantity": 1}]}, format="json")
-    bad_key = client.post(url, {}, format="json", HTTP_IDEMPOTENCY_KEY="x" * 256)
+        {"ticket_type": ticket_type.pk, "quantity": 1}]}, format="json", HTTP_IDEMPOTENCY_KEY="3")
+    bad_key = client.post(url, one, format="json", HTTP_IDEMPOTENCY_KEY="x" * 256)
+    no_key = client.post(url, one, format="json")
     foreign = client.post(url, {"event": EventFactory().pk, "items": [
-        {"ticket_type": ticket_type.pk, "quantity": 1}]}, format="json")
+        {"ticket_type": ticket_type.pk, "quantity": 1}]}, format="json", HTTP_IDEMPOTENCY_KEY="4")
 
     assert (sold_out.status_code, sold_out.json()) == (409, error(
         "sold_out", "Not enough tickets left.",
@@ -122,6 +126,8 @@ def test_sold_out_and_bad_input_answer_in_the_envelope():
     assert (bad_key.status_code, bad_key.json()["error"]["details"]) == (
         400, {"Idempotency-Key": ["Use 1 to 255 visible ASCII characters."]}
     )
+    assert (no_key.status_code, no_key.json()["error"]["details"]) == (400, {"Idempotency-Key": [
+        "This header is required: a new value for each order, the same on its retries."]})
     assert (foreign.status_code, foreign.json()) == (400, error(
         "ticket_type_mismatch", "Every ticket type must belong to the ordered event.",
         {"ticket_types": [ticket_type.pk]},
@@ -201,7 +207,8 @@ def test_catalogue_cancel_endpoint_cancels_the_orders():
     assert set(order.tickets.values_list("status", flat=True)) == {"void"}
     buyer = client_for(order.buyer)
     refused = buyer.post("/api/v1/orders", {"event": ticket_type.event_id, "items": [
-        {"ticket_type": ticket_type.pk, "quantity": 1}]}, format="json")
+        {"ticket_type": ticket_type.pk, "quantity": 1}]}, format="json",
+        HTTP_IDEMPOTENCY_KEY="after-cancel")
     assert (refused.status_code, refused.json()) == (409, error(
         "event_not_on_sale", "Tickets can only be ordered for published events.",
         {"status": "cancelled"},
@@ -216,7 +223,8 @@ def test_partner_keys_read_orders_with_tickets_read_only():
         {"ticket_type": order.items.get().ticket_type_id, "quantity": 1}]}
 
     assert reader.get("/api/v1/orders").json()["count"] == 1
-    assert reader.post("/api/v1/orders", body, format="json").status_code == 403
+    assert reader.post("/api/v1/orders", body, format="json",
+                       HTTP_IDEMPOTENCY_KEY="k").status_code == 403
     assert outsider.get("/api/v1/tickets").status_code == 403
 
 

@@ -5,9 +5,10 @@ import threading
 from collections import Counter
 
 import pytest
-from django.db import connection
+from django.db import close_old_connections, connection, transaction
 from rest_framework.test import APIClient
 
+from apps.tickets import services
 from apps.tickets.models import IdempotencyKey, Order, Ticket
 from tests.accounts.factories import UserFactory
 from tests.tickets.factories import TicketTypeFactory, make_order
@@ -53,7 +54,8 @@ def test_twenty_buyers_for_five_seats_sell_exactly_five():
             "items": [{"ticket_type": ticket_type.pk, "quantity": 1}]}
     buyers = [UserFactory() for _ in range(20)]
 
-    results = race([poster(b, "/api/v1/orders", body) for b in buyers])
+    results = race([poster(b, "/api/v1/orders", body, HTTP_IDEMPOTENCY_KEY="mine")
+                    for b in buyers])
 
     statuses = Counter(r[0] if isinstance(r, tuple) else repr(r) for r in results)
     assert statuses == {201: 5, 409: 15}
@@ -91,6 +93,46 @@ def test_simultaneous_retries_with_one_key_make_one_order():
     assert Order.objects.count() == IdempotencyKey.objects.count() == 1
     ticket_type.refresh_from_db()
     assert ticket_type.sold == 2
+
+
+def test_an_answer_lost_after_the_commit_buys_once_when_the_buyer_retries(monkeypatch):
+    """The database connection dies right after the order commits: the buyer is told 503
+    and retries with the same Idempotency-Key, and gets the order already made."""
+    import MySQLdb
+
+    ticket_type = TicketTypeFactory(capacity=10)
+    buyer = UserFactory()
+    body = {"event": ticket_type.event_id,
+            "items": [{"ticket_type": ticket_type.pk, "quantity": 2}]}
+    kills = []
+
+    def kill_this_connection():
+        killer = MySQLdb.connect(**connection.get_connection_params())
+        killer.cursor().execute("KILL CONNECTION %s", [connection.connection.thread_id()])
+        killer.close()
+        kills.append(True)
+
+    authorize = services.payment_authorize
+
+    def authorize_then_lose_the_connection(*, order):
+        authorize(order=order)
+        if not kills:
+            transaction.on_commit(kill_this_connection)
+
+    monkeypatch.setattr(services, "payment_authorize", authorize_then_lose_the_connection)
+    client = APIClient()
+    client.force_authenticate(buyer)
+
+    lost = client.post("/api/v1/orders", body, format="json", HTTP_IDEMPOTENCY_KEY="o-1")
+    close_old_connections()  # what the end of a request does, outside the test client
+    retry = client.post("/api/v1/orders", body, format="json", HTTP_IDEMPOTENCY_KEY="o-1")
+
+    assert kills == [True]
+    assert (lost.status_code, lost.json()["error"]["code"]) == (503, "unavailable")
+    order = Order.objects.get()
+    assert (retry.status_code, retry.json()["id"]) == (201, order.pk)
+    ticket_type.refresh_from_db()
+    assert ticket_type.sold == 2 and order.tickets.count() == 2
 
 
 def test_two_scanners_admit_a_ticket_once():
