@@ -71,7 +71,8 @@ def test_one_buyer_racing_orders_stays_within_the_per_buyer_limit():
     body = {"event": ticket_type.event_id,
             "items": [{"ticket_type": ticket_type.pk, "quantity": 1}]}
 
-    results = race([poster(buyer, "/api/v1/orders", body) for _ in range(8)])
+    results = race([poster(buyer, "/api/v1/orders", body, HTTP_IDEMPOTENCY_KEY=f"order-{n}")
+                    for n in range(8)])
 
     codes = Counter(r[0] if r[0] == 201 else r[1]["error"]["code"] for r in results)
     assert codes == {201: 3, "buyer_limit_reached": 5}
