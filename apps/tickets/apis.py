@@ -220,8 +220,9 @@ class OrderCancelApi(TicketsApi):
     def post(self, request, order_id: int):
         order = selectors.order_get(order_id=order_id, user=request.user)
         services.order_cancel(order=order, actor=request.user, as_operator=is_staff(request.user))
-        order = selectors.order_get(order_id=order_id, user=request.user)
-        return Response(OrderSerializer(order).data)
+        # Read again: the cancellation voided the tickets prefetched with the order.
+        return Response(OrderSerializer(selectors.order_get(order_id=order_id,
+                                                            user=request.user)).data)
 
 
 class TicketListApi(TicketsApi):

@@ -55,8 +55,10 @@ class TicketType(TimeStampedModel):
 
 
 class OrderStatus(models.TextChoices):
-    # A payment step would add "pending" (created, seats held) before "confirmed":
-    # see services.payment_authorize.
+    # No payment is taken: orders are created confirmed. A payment provider would add
+    # "pending" (seats held, committed) before "confirmed", the provider's authorization
+    # made outside the transaction with the order id as its idempotency key, and a job
+    # cancelling orders left pending too long.
     CONFIRMED = "confirmed", "Confirmed"
     CANCELLED = "cancelled", "Cancelled"
 

@@ -251,7 +251,6 @@ def order_create(
             for li in lines
             for _ in range(li.quantity)
         )
-        payment_authorize(order=order)
         if idempotency_key:
             IdempotencyKey.objects.filter(user=buyer, key=idempotency_key).update(order=order)
         # Seats last: each ticket type's row stays locked only for its conditional update
@@ -261,18 +260,6 @@ def order_create(
         for line in lines:
             _sell(ticket_type=types[line.ticket_type_id], quantity=line.quantity)
         return order, True
-
-
-def payment_authorize(*, order: Order) -> None:
-    """Where payment goes; today no payment is taken and orders are created `confirmed`.
-
-    With a payment provider the order flow becomes pending → confirmed | cancelled:
-    `order_create` inserts the order as `pending` (its seats already held by the conditional
-    update) and commits; this step then authorizes `order.total` in `order.currency` with
-    the provider, using the order id as the provider's idempotency key, outside any
-    database transaction; on success the order moves to `confirmed`, on decline or timeout
-    `order_cancel` releases the seats. A periodic job cancels orders left pending too long.
-    """
 
 
 def ticket_code_new() -> str:
@@ -446,7 +433,7 @@ def order_cancel(*, order: Order, actor, as_operator: bool = False) -> Order:
         if not cancelled:
             raise errors.OrderAlreadyCancelled()
         _release(order_ids=[order.pk], now=now)
-    order.refresh_from_db()
+    order.status, order.cancelled_at, order.updated_at = OrderStatus.CANCELLED, now, now
     return order
 
 
