@@ -5,6 +5,9 @@ FROM public.ecr.aws/lambda/python:3.12 AS build
 # mysqlclient compiles against MariaDB Connector/C (it speaks MySQL 8's caching_sha2_password).
 # hadolint ignore=DL3041
 RUN dnf install -y gcc mariadb-connector-c-devel pkgconf-pkg-config && dnf clean all
+# RDS's certificate authorities, which the service verifies the database's certificate against
+# (DB_SSL_MODE=VERIFY_IDENTITY, DB_SSL_CA); fetched over verified HTTPS at build time.
+RUN python -c "import urllib.request; urllib.request.urlretrieve('https://truststore.pki.rds.amazonaws.com/global/global-bundle.pem', '/build-rds-ca.pem')"
 COPY pyproject.toml /build/pyproject.toml
 # Dependencies only, from pyproject's pinned list, so this layer is cached until they change.
 RUN python -c "import tomllib; print('\n'.join(tomllib.load(open('/build/pyproject.toml', 'rb'))['project']['dependencies']))" > /build/requirements.txt \
@@ -14,6 +17,7 @@ FROM public.ecr.aws/lambda/python:3.12
 # hadolint ignore=DL3041
 RUN dnf install -y mariadb-connector-c && dnf clean all
 COPY --from=build /opt/deps/lib/python3.12/site-packages /var/lang/lib/python3.12/site-packages
+COPY --from=build /build-rds-ca.pem /etc/pki/rds/global-bundle.pem
 COPY manage.py ${LAMBDA_TASK_ROOT}/
 COPY concert ${LAMBDA_TASK_ROOT}/concert
 COPY apps ${LAMBDA_TASK_ROOT}/apps

@@ -13,8 +13,16 @@ DEV_SECRET_KEY = "django-insecure-local-development-only-never-in-production"  #
 
 # Lambda runs one request at a time per container and a container lives for minutes to hours:
 # keeping the connection between invocations saves a TCP + TLS + auth round trip on every
-# request. Health checks catch a connection the server closed while the container was frozen.
-DEFAULT_CONN_MAX_AGE = 300
+# request. It is kept one minute: well under the server's wait_timeout (300 s in the stack's
+# parameter group), which closes the connections of frozen or reclaimed containers; health
+# checks catch a connection the server closed while the container was frozen.
+DEFAULT_CONN_MAX_AGE = 60
+
+# RDS's certificate authorities (all regions), put in the image by the Dockerfile from
+# https://truststore.pki.rds.amazonaws.com/global/global-bundle.pem. RDS Proxy presents an
+# ACM certificate instead: with it, DB_SSL_CA names the system's bundle (Amazon Root CAs).
+RDS_CA_BUNDLE = "/etc/pki/rds/global-bundle.pem"
+SSL_MODES = ("DISABLED", "PREFERRED", "REQUIRED", "VERIFY_CA", "VERIFY_IDENTITY")
 
 
 # Lambda caps a synchronous invocation's event, and its response, at 6 MB (6,291,456 bytes:
@@ -85,7 +93,8 @@ def database_from_env(env, *, base_dir: Path, production: bool) -> dict[str, Any
             return {**db, "CONN_MAX_AGE": 0}
         if db["ENGINE"] != "django.db.backends.mysql":
             raise ConfigError("DATABASE_URL must start with mysql:// or sqlite://")
-        return {**db, **conn, **_mysql_options(env.str("DB_SSL_MODE", default=""))}
+        return {**db, **conn, **mysql_options(env.str("DB_SSL_MODE", default=""),
+                                               env.str("DB_SSL_CA", default=""))}
     if env.str("DB_SECRET_ARN", default=""):
         missing = [n for n in ("DB_HOST", "DB_NAME") if not env.str(n, default="")]
         if missing:
@@ -97,7 +106,8 @@ def database_from_env(env, *, base_dir: Path, production: bool) -> dict[str, Any
             "PORT": env.int("DB_PORT", default=3306),
             "NAME": env.str("DB_NAME"),
             **conn,
-            **_mysql_options(env.str("DB_SSL_MODE", default="REQUIRED")),
+            **mysql_options(env.str("DB_SSL_MODE", default="VERIFY_IDENTITY"),
+                            env.str("DB_SSL_CA", default=RDS_CA_BUNDLE)),
         }
     require("", "DATABASE_URL (or DB_SECRET_ARN with DB_HOST and DB_NAME)", production=production)
     path = base_dir / "var" / "db.sqlite3"
@@ -105,13 +115,30 @@ def database_from_env(env, *, base_dir: Path, production: bool) -> dict[str, Any
     return {"ENGINE": "django.db.backends.sqlite3", "NAME": str(path)}
 
 
-def _mysql_options(ssl_mode: str) -> dict[str, Any]:
+def mysql_options(ssl_mode: str, ssl_ca: str = "") -> dict[str, Any]:
+    """OPTIONS of a MySQL database: charset, session settings, TLS.
+
+    What the connection sets on connect (charset, sql_mode, autocommit, isolation level at
+    session scope) are all variables RDS Proxy tracks, so they do not pin proxied connections
+    (tests/core/test_db_connections.py checks what is sent against AWS's list).
+    TLS: with VERIFY_CA or VERIFY_IDENTITY the server's certificate must chain to `ssl_ca`
+    (mysqlclient on MariaDB Connector/C turns both into MYSQL_OPT_SSL_VERIFY_SERVER_CERT,
+    which checks the chain and the host name), whatever the library's own default is.
+    """
+    ssl_mode = ssl_mode.upper()
+    if ssl_mode and ssl_mode not in SSL_MODES:
+        raise ConfigError(f"DB_SSL_MODE must be one of {', '.join(SSL_MODES)}, not {ssl_mode!r}")
     options: dict[str, Any] = {
         "charset": "utf8mb4",
         "isolation_level": "read committed",
         "init_command": "SET sql_mode='STRICT_TRANS_TABLES'",
         "connect_timeout": 5,
     }
+    if ssl_mode.startswith("VERIFY"):
+        if not ssl_ca or not Path(ssl_ca).is_file():
+            raise ConfigError(f"DB_SSL_MODE={ssl_mode} needs DB_SSL_CA, a CA bundle file "
+                              f"(not found: {ssl_ca or 'unset'})")
+        options["ssl"] = {"ca": ssl_ca}
     if ssl_mode:
         options["ssl_mode"] = ssl_mode
     return {

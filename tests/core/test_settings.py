@@ -83,4 +83,4 @@ def test_mysql_url_keeps_connections_with_health_checks():
                     "d['CONN_HEALTH_CHECKS'], d['OPTIONS']['charset']]))",
                     env={"DATABASE_URL": "mysql://u:p@127.0.0.1:3306/concert"})
     assert result.returncode == 0, result.stderr
-    assert json.loads(result.stdout) == [300, True, "utf8mb4"]
+    assert json.loads(result.stdout) == [60, True, "utf8mb4"]
