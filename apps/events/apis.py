@@ -18,7 +18,7 @@ from apps.accounts.permissions import (
     ReadOnlyOrOrganizer,
 )
 from apps.events import selectors, services
-from apps.events.public_cache import read_response
+from apps.events.public_cache import CACHE_NOTE, read_response
 from apps.events.serializers import (
     ArtistSerializer,
     ArtistWriteSerializer,
@@ -37,10 +37,6 @@ from concert.api.schema import error_responses
 
 READ_ERRORS = error_responses(400, 403, 404)
 WRITE_ERRORS = error_responses(400, 401, 403, 404, 409)
-CACHE_NOTE = (
-    " Anonymous reads are shared-cached and sent with `Cache-Control: public`; every response "
-    "has an `ETag` (send it back in `If-None-Match` for a 304)."
-)
 
 
 def _paginated(serializer_class: type[serializers.Serializer]) -> serializers.Serializer:

@@ -5,8 +5,10 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
+from django.utils import timezone
 
 from apps.core.models import TimeStampedModel
+from apps.events import availability
 from apps.events.validators import validate_country_code, validate_timezone_name
 
 
@@ -95,6 +97,11 @@ class Event(TimeStampedModel):
 
     def __str__(self) -> str:
         return self.title
+
+    @property
+    def ticket_summary(self) -> dict:
+        """"From" price, currency and availability word of the event's ticket types."""
+        return availability.summary(self.ticket_types.all(), timezone.now())
 
     @property
     def is_public(self) -> bool:

@@ -24,6 +24,10 @@ GENERATION_KEY = "catalogue:generation"
 PAGE_TTL = 300
 PUBLIC_CACHE_CONTROL = "public, max-age=60, stale-while-revalidate=300"
 PRIVATE_CACHE_CONTROL = "private, no-store"
+CACHE_NOTE = (
+    " Anonymous reads are shared-cached and sent with `Cache-Control: public`; every response "
+    "has an `ETag` (send it back in `If-None-Match` for a 304)."
+)
 
 
 def _generation() -> int | None:

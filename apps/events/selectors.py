@@ -46,6 +46,7 @@ def _with_details(events: QuerySet[Event]) -> QuerySet[Event]:
     return events.select_related("venue", "organizer").prefetch_related(
         Prefetch("performances", queryset=Performance.objects.select_related("artist")),
         "pictures",
+        "ticket_types",  # the "from" price and availability word of the listing
     )
 
 
@@ -54,8 +55,14 @@ def event_list(*, user, filters: Any = None) -> QuerySet[Event]:
 
 
 def event_get(*, ref: str | int, user) -> Event:
-    """An event `user` may read, by id or slug; others' drafts are reported as missing."""
+    """An event `user` may read, by id or slug, with its details; others' drafts are
+    reported as missing."""
     return _by_ref(_with_details(event_visible(user=user)), ref, "event")
+
+
+def event_get_visible(*, ref: str | int, user) -> Event:
+    """The bare event row of `event_get`: for endpoints about its tickets."""
+    return _by_ref(event_visible(user=user), ref, "event")
 
 
 def performance_list(*, event: Event) -> QuerySet[Performance]:

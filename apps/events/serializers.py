@@ -6,6 +6,7 @@ from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from rest_framework import serializers
 
+from apps.events.availability import Availability
 from apps.events.models import Artist, Event, EventPicture, Performance, Venue
 from apps.events.validators import country_code_clean, validate_timezone_name
 
@@ -132,17 +133,30 @@ class OrganizerSerializer(serializers.Serializer):
     display_name = serializers.CharField(read_only=True)
 
 
+class TicketSummarySerializer(serializers.Serializer):
+    price_from = serializers.DecimalField(
+        max_digits=10, decimal_places=2, allow_null=True,
+        help_text="The lowest price still buyable (else the lowest); null without ticket types.",
+    )
+    currency = serializers.CharField(allow_null=True)
+    availability = serializers.ChoiceField(
+        choices=Availability.choices, allow_null=True,
+        help_text="on_sale or few_left if any type is, else not_yet, sold_out, ended.",
+    )
+
+
 class EventSerializer(serializers.ModelSerializer):
     venue = VenueSummarySerializer(read_only=True)
     organizer = OrganizerSerializer(read_only=True)
     lineup = PerformanceSerializer(source="performances", many=True, read_only=True)
     pictures = EventPictureSerializer(many=True, read_only=True)
+    tickets = TicketSummarySerializer(source="ticket_summary", read_only=True)
 
     class Meta:
         model = Event
         fields = ("id", "slug", "title", "description", "status", "starts_at", "ends_at",
                   "published_at", "cancelled_at", "venue", "organizer", "lineup", "pictures",
-                  "created_at", "updated_at")
+                  "tickets", "created_at", "updated_at")
         read_only_fields = fields
 
 

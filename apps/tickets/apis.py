@@ -9,11 +9,12 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse
 from rest_framework import status
 from rest_framework.exceptions import ValidationError
-from rest_framework.permissions import IsAuthenticated
+from rest_framework.permissions import IsAuthenticated, IsAuthenticatedOrReadOnly
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from apps.accounts.permissions import LicenseScope, is_staff
+from apps.accounts.permissions import LicenseScope, is_staff, manages_event
+from apps.events.public_cache import CACHE_NOTE, read_response
 from apps.tickets import selectors, services
 from apps.tickets.serializers import (
     CheckInResultSerializer,
@@ -49,46 +50,72 @@ class TicketsApi(APIView):
     license_scope = "tickets"
     pagination_class = PageNumberPagination
 
-    def paginated(self, queryset, serializer_class):
+    def page(self, queryset, serializer_class, **context):
         paginator = self.pagination_class()
-        page = paginator.paginate_queryset(queryset, self.request, view=self)
-        return paginator.get_paginated_response(serializer_class(page, many=True).data)
+        rows = paginator.paginate_queryset(queryset, self.request, view=self)
+        data = serializer_class(rows, many=True, context=context).data
+        return paginator.get_paginated_response(data).data
+
+    def paginated(self, queryset, serializer_class):
+        return Response(self.page(queryset, serializer_class))
 
 
-class TicketTypeListApi(TicketsApi):
+class TicketTypesApi(TicketsApi):
+    """Anyone reads an event's ticket types (the figures only its organizer and staff);
+    signed-in organizers change them."""
+
+    permission_classes = [IsAuthenticatedOrReadOnly, LicenseScope]
+
+
+class TicketTypeListApi(TicketTypesApi):
     @extend_schema(
         operation_id="ticket_types_list",
-        responses={200: TicketTypeSerializer(many=True), **error_responses(401, 403, 404)},
+        summary="List an event's ticket types",
+        description="Prices, sales windows and an availability word for everyone; capacity, "
+                    "sold and available only for the event's organizer and staff."
+                    + CACHE_NOTE,
+        responses={200: TicketTypeSerializer(many=True), **error_responses(403, 404)},
     )
-    def get(self, request, event_id: int):
-        event = selectors.event_for_tickets(event_id=event_id, user=request.user)
-        return self.paginated(selectors.ticket_type_list(event=event), TicketTypeSerializer)
+    def get(self, request, ref: str):
+        def build():
+            event = selectors.event_for_tickets(ref=ref, user=request.user)
+            return self.page(selectors.ticket_type_list(event=event), TicketTypeSerializer,
+                             figures=manages_event(request.user, event))
+
+        return read_response(request, build)
 
     @extend_schema(
         operation_id="ticket_types_create",
         request=TicketTypeWriteSerializer,
         responses={201: TicketTypeSerializer, **error_responses(400, 401, 403, 404, 409)},
     )
-    def post(self, request, event_id: int):
-        event = selectors.event_for_tickets(event_id=event_id, user=request.user, manage=True)
+    def post(self, request, ref: str):
+        event = selectors.event_for_tickets(ref=ref, user=request.user, manage=True)
         serializer = TicketTypeWriteSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         ticket_type = services.ticket_type_create(event=event, **serializer.validated_data)
         return Response(TicketTypeSerializer(ticket_type).data, status=status.HTTP_201_CREATED)
 
 
-class TicketTypeDetailApi(TicketsApi):
-    def _get(self, request, event_id: int, ticket_type_id: int, *, manage: bool):
-        event = selectors.event_for_tickets(event_id=event_id, user=request.user, manage=manage)
+class TicketTypeDetailApi(TicketTypesApi):
+    def _get(self, request, ref: str, ticket_type_id: int, *, manage: bool):
+        event = selectors.event_for_tickets(ref=ref, user=request.user, manage=manage)
         return selectors.ticket_type_get(event=event, ticket_type_id=ticket_type_id)
 
     @extend_schema(
         operation_id="ticket_types_retrieve",
-        responses={200: TicketTypeSerializer, **error_responses(401, 403, 404)},
+        summary="Get one ticket type",
+        description="As in the list: figures only for the event's organizer and staff."
+                    + CACHE_NOTE,
+        responses={200: TicketTypeSerializer, **error_responses(403, 404)},
     )
-    def get(self, request, event_id: int, ticket_type_id: int):
-        ticket_type = self._get(request, event_id, ticket_type_id, manage=False)
-        return Response(TicketTypeSerializer(ticket_type).data)
+    def get(self, request, ref: str, ticket_type_id: int):
+        def build():
+            ticket_type = self._get(request, ref, ticket_type_id, manage=False)
+            figures = manages_event(request.user, ticket_type.event)
+            return TicketTypeSerializer(ticket_type, context={"figures": figures}).data
+
+        return read_response(request, build)
 
     @extend_schema(
         operation_id="ticket_types_update",
@@ -97,8 +124,8 @@ class TicketTypeDetailApi(TicketsApi):
         description="Price and currency are locked once a ticket is sold (409 price_locked); "
                     "capacity cannot go below sold (409 capacity_below_sold).",
     )
-    def patch(self, request, event_id: int, ticket_type_id: int):
-        ticket_type = self._get(request, event_id, ticket_type_id, manage=True)
+    def patch(self, request, ref: str, ticket_type_id: int):
+        ticket_type = self._get(request, ref, ticket_type_id, manage=True)
         serializer = TicketTypeWriteSerializer(data=request.data, partial=True)
         serializer.is_valid(raise_exception=True)
         ticket_type = services.ticket_type_update(
@@ -110,8 +137,8 @@ class TicketTypeDetailApi(TicketsApi):
         operation_id="ticket_types_destroy",
         responses={204: None, **error_responses(401, 403, 404, 409)},
     )
-    def delete(self, request, event_id: int, ticket_type_id: int):
-        ticket_type = self._get(request, event_id, ticket_type_id, manage=True)
+    def delete(self, request, ref: str, ticket_type_id: int):
+        ticket_type = self._get(request, ref, ticket_type_id, manage=True)
         services.ticket_type_delete(ticket_type=ticket_type)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
@@ -121,8 +148,8 @@ class EventSalesApi(TicketsApi):
         operation_id="events_sales",
         responses={200: EventSalesSerializer, **error_responses(401, 403, 404)},
     )
-    def get(self, request, event_id: int):
-        event = selectors.event_for_tickets(event_id=event_id, user=request.user, manage=True)
+    def get(self, request, ref: str):
+        event = selectors.event_for_tickets(ref=ref, user=request.user, manage=True)
         return Response(EventSalesSerializer(selectors.event_sales(event=event)).data)
 
 
@@ -139,8 +166,8 @@ class EventCheckInApi(TicketsApi):
             }),
         },
     )
-    def post(self, request, event_id: int):
-        event = selectors.event_for_tickets(event_id=event_id, user=request.user, manage=True)
+    def post(self, request, ref: str):
+        event = selectors.event_for_tickets(ref=ref, user=request.user, manage=True)
         serializer = CheckInSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         ticket = services.ticket_check_in(

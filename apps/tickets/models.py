@@ -5,8 +5,10 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
+from django.utils import timezone
 
 from apps.core.models import TimeStampedModel
+from apps.events import availability
 from apps.events.models import Event
 
 
@@ -52,6 +54,11 @@ class TicketType(TimeStampedModel):
     @property
     def available(self) -> int:
         return self.capacity - self.sold
+
+    @property
+    def availability(self) -> availability.Availability:
+        """What the public reads instead of the figures (its event must be loaded)."""
+        return availability.of_ticket_type(self, timezone.now())
 
 
 class OrderStatus(models.TextChoices):

@@ -23,27 +23,25 @@ from django.db.models.functions import Coalesce
 from apps.accounts.permissions import is_staff, manages_event
 from apps.core.errors import NotFound, PermissionDenied
 from apps.events.models import Event
-from apps.events.selectors import event_visible
+from apps.events.selectors import event_get_visible
 from apps.tickets.models import Order, OrderItem, OrderStatus, Ticket, TicketStatus, TicketType
 
 
-def event_for_tickets(*, event_id: int, user, manage: bool = False) -> Event:
-    """An event `user` may read (others' drafts are missing); with `manage`, one they
-    organize (or any, for staff)."""
-    event = event_visible(user=user).filter(pk=event_id).first()
-    if event is None:
-        raise NotFound("Event not found.")
+def event_for_tickets(*, ref: str | int, user, manage: bool = False) -> Event:
+    """An event `user` may read, by id or slug (others' drafts are missing); with `manage`,
+    one they organize (or any, for staff)."""
+    event = event_get_visible(ref=ref, user=user)
     if manage and not manages_event(user, event):
         raise PermissionDenied("Only the event's organizer or staff may do this.")
     return event
 
 
 def ticket_type_list(*, event: Event) -> QuerySet[TicketType]:
-    return TicketType.objects.filter(event=event).order_by("price", "id")
+    return TicketType.objects.filter(event=event).select_related("event").order_by("price", "id")
 
 
 def ticket_type_get(*, event: Event, ticket_type_id: int) -> TicketType:
-    ticket_type = TicketType.objects.filter(event=event, pk=ticket_type_id).first()
+    ticket_type = ticket_type_list(event=event).filter(pk=ticket_type_id).first()
     if ticket_type is None:
         raise NotFound("Ticket type not found.")
     return ticket_type

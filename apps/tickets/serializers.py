@@ -4,19 +4,35 @@ from __future__ import annotations
 
 from rest_framework import serializers
 
+from apps.events.availability import Availability
 from apps.events.serializers import AwareDateTimeField
 from apps.tickets.models import Order, OrderItem, Ticket, TicketType
 
 
 class TicketTypeSerializer(serializers.ModelSerializer):
-    available = serializers.IntegerField(read_only=True)
+    """Everyone reads the availability word; the exact figures only the event's organizer
+    and staff (context `figures`), others get null."""
+
+    FIGURES = ("capacity", "sold", "available")
+    _figure = "Organizer and staff only; null for everyone else."
+
+    capacity = serializers.IntegerField(read_only=True, allow_null=True, help_text=_figure)
+    sold = serializers.IntegerField(read_only=True, allow_null=True, help_text=_figure)
+    available = serializers.IntegerField(read_only=True, allow_null=True, help_text=_figure)
+    availability = serializers.ChoiceField(choices=Availability.choices, read_only=True)
 
     class Meta:
         model = TicketType
         fields = ("id", "event", "name", "description", "price", "currency", "capacity",
-                  "sold", "available", "sales_start", "sales_end", "max_per_order",
-                  "max_per_buyer", "created_at", "updated_at")
+                  "sold", "available", "availability", "sales_start", "sales_end",
+                  "max_per_order", "max_per_buyer", "created_at", "updated_at")
         read_only_fields = fields
+
+    def to_representation(self, instance):
+        data = super().to_representation(instance)
+        if not self.context.get("figures", True):
+            data.update(dict.fromkeys(self.FIGURES))
+        return data
 
 
 class TicketTypeWriteSerializer(serializers.Serializer):

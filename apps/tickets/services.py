@@ -30,6 +30,7 @@ from django.db.models.lookups import LessThanOrEqual
 from django.utils import timezone
 
 from apps.core.errors import Conflict, NotFound, ServiceUnavailable
+from apps.events import availability, public_cache
 from apps.events.models import Event, EventStatus
 from apps.tickets import errors
 from apps.tickets.models import (
@@ -100,6 +101,7 @@ def ticket_type_create(
         _require_event_currency(event=event, currency=currency)
         if TicketType.objects.filter(event=event, name=name).exists():
             raise errors.TicketTypeNameTaken(details={"name": name})
+        public_cache.invalidate()
         return TicketType.objects.create(
             event=event, name=name, description=description, price=price, currency=currency,
             capacity=capacity, sales_start=sales_start, sales_end=sales_end,
@@ -146,6 +148,7 @@ def ticket_type_update(*, ticket_type: TicketType, data: dict[str, Any]) -> Tick
             if "sold" in conditions and current.sold:
                 raise errors.PriceLocked(details={"sold": current.sold})
             raise errors.CapacityBelowSold(details={"sold": current.sold})
+        public_cache.invalidate()
         current.refresh_from_db()
         return current
 
@@ -156,6 +159,7 @@ def ticket_type_delete(*, ticket_type: TicketType) -> None:
         if OrderItem.objects.filter(ticket_type_id=ticket_type.pk).exists():
             raise errors.TicketTypeInUse()
         TicketType.objects.filter(pk=ticket_type.pk).delete()
+        public_cache.invalidate()
 
 
 def _event_lock_for_change(event_id: int) -> Event:
@@ -259,6 +263,7 @@ def order_create(
         # crosswise; a refusal rolls back everything written above.
         for line in lines:
             _sell(ticket_type=types[line.ticket_type_id], quantity=line.quantity)
+        _invalidate_if_running_low(ticket_type_ids=[li.ticket_type_id for li in lines])
         return order, True
 
 
@@ -352,6 +357,16 @@ def _ticket_types_for_sale(
             raise _sold_out(ticket_type_id=tt.pk, requested=line.quantity,
                             available=tt.capacity - tt.sold)
     return types
+
+
+def _invalidate_if_running_low(*, ticket_type_ids: list[int]) -> None:
+    """Retires the public pages when this sale leaves a type with few tickets or none:
+    their availability word changes (a sale that leaves plenty changes nothing they show).
+    The rows are this transaction's own updates, so the figures are current."""
+    rows = TicketType.objects.filter(pk__in=ticket_type_ids).values_list("capacity", "sold")
+    if any(sold >= capacity or availability.few_left(capacity=capacity, sold=sold)
+           for capacity, sold in rows):
+        public_cache.invalidate()
 
 
 def _require_buyer_limits(*, buyer, types: dict[int, TicketType],
@@ -473,6 +488,7 @@ def _release(*, order_ids: list[int], now: datetime) -> None:
     Ticket.objects.filter(order_id__in=order_ids, status=TicketStatus.VALID).update(
         status=TicketStatus.VOID, updated_at=now
     )
+    public_cache.invalidate()  # seats are back: "sold out" or "few left" may read otherwise
 
 
 def idempotency_keys_purge(*, now: datetime | None = None) -> int:

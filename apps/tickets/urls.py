@@ -5,12 +5,12 @@ from django.urls import path
 from apps.tickets import apis
 
 urlpatterns = [
-    path("events/<int:event_id>/ticket-types", apis.TicketTypeListApi.as_view(),
+    path("events/<str:ref>/ticket-types", apis.TicketTypeListApi.as_view(),
          name="ticket-type-list"),
-    path("events/<int:event_id>/ticket-types/<int:ticket_type_id>",
+    path("events/<str:ref>/ticket-types/<int:ticket_type_id>",
          apis.TicketTypeDetailApi.as_view(), name="ticket-type-detail"),
-    path("events/<int:event_id>/sales", apis.EventSalesApi.as_view(), name="event-sales"),
-    path("events/<int:event_id>/check-in", apis.EventCheckInApi.as_view(),
+    path("events/<str:ref>/sales", apis.EventSalesApi.as_view(), name="event-sales"),
+    path("events/<str:ref>/check-in", apis.EventCheckInApi.as_view(),
          name="event-check-in"),
     path("orders", apis.OrderListApi.as_view(), name="order-list"),
     path("orders/<int:order_id>", apis.OrderDetailApi.as_view(), name="order-detail"),

@@ -4,6 +4,7 @@ lineup and pictures, partner keys, the admin."""
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from decimal import Decimal
 from types import SimpleNamespace
 
 import pytest
@@ -14,6 +15,7 @@ from rest_framework.fields import DateTimeField
 
 from apps.events.models import Event, EventPicture, EventStatus, Performance, Venue
 from tests.accounts.factories import UserFactory
+from tests.tickets.factories import TicketTypeFactory
 from tests.events.factories import (
     ArtistFactory,
     EventFactory,
@@ -30,6 +32,8 @@ FORBIDDEN = {"error": {"code": "permission_denied",
 NOT_AUTHENTICATED = {"error": {"code": "not_authenticated",
                                "message": "Authentication credentials were not provided.",
                                "details": {}}}
+
+NO_TICKETS = {"price_from": None, "currency": None, "availability": None}
 
 
 def iso(value: datetime | None) -> str | None:
@@ -78,6 +82,7 @@ def test_event_detail_by_slug_or_id(api_client):
         "pictures": [{"id": picture.pk, "url": "/media/events/1/a.png",
                       "thumbnail_url": "/media/events/1/a.thumb.png", "width": 640,
                       "height": 480, "content_type": "image/png", "position": 0}],
+        "tickets": NO_TICKETS,
         "created_at": iso(event.created_at), "updated_at": iso(event.updated_at),
     }
     for ref in ("owls-live", str(event.pk)):
@@ -137,7 +142,7 @@ def test_organizer_creates_edits_publishes_cancels(api_client):
         "venue": {"id": venue.pk, "slug": "roundhouse-london", "name": "Roundhouse",
                   "city": "London", "country": "GB", "timezone": "Europe/London"},
         "organizer": {"id": organizer.pk, "display_name": "Nina Promo"},
-        "lineup": [], "pictures": [],
+        "lineup": [], "pictures": [], "tickets": NO_TICKETS,
         "created_at": iso(event.created_at), "updated_at": iso(event.updated_at),
     }
     url = f"/api/v1/events/{event.slug}"
@@ -371,6 +376,8 @@ def test_event_listing_query_count_is_constant(api_client, django_assert_num_que
             event = EventFactory()
             PerformanceFactory.create_batch(2, event=event)
             EventPictureFactory(event=event)
+            TicketTypeFactory(event=event, price=Decimal("30.00"))
+            TicketTypeFactory(event=event, price=Decimal("20.00"), capacity=1, sold=1)
 
     def listing() -> list[dict]:
         return api_client.get("/api/v1/events?page_size=20&q=night&city=berlin").json()["results"]
@@ -381,16 +388,22 @@ def test_event_listing_query_count_is_constant(api_client, django_assert_num_que
     listing()  # a first request may warm per-caller caches (quota plan) outside the catalogue
     with CaptureQueriesContext(connection) as one_event:
         assert len(listing()) == 1
-    # count, the page of events with venue and organizer, their sets with artists, pictures;
+    # count, the page of events with venue and organizer, their sets with artists, pictures,
+    # ticket types;
     # whatever else a request costs (identity, metering) does not depend on the page.
-    catalogue_queries = [q for q in one_event.captured_queries if "`events_" in q["sql"]
-                         or '"events_' in q["sql"]]
-    assert len(catalogue_queries) == 4
+    catalogue_queries = [q for q in one_event.captured_queries
+                         if any(f"{quote}{app}_" in q["sql"]
+                                for quote in "`\"" for app in ("events", "tickets"))]
+    assert len(catalogue_queries) == 5
     add_events(19)
     with django_assert_num_queries(len(one_event)):
         results = listing()
     assert len(results) == 20
     assert all(len(e["lineup"]) == 2 and len(e["pictures"]) == 1 for e in results)
+    # The cheaper type is sold out: "from" is the lowest price still buyable.
+    assert {repr(e["tickets"]) for e in results} == {
+        repr({"price_from": "30.00", "currency": "EUR", "availability": "on_sale"})
+    }
 
 
 # --- venues and artists -------------------------------------------------------------------

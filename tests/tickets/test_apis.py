@@ -48,11 +48,12 @@ def order_body(order: Order) -> dict:
     }
 
 
-def type_body(tt: TicketType) -> dict:
+def type_body(tt: TicketType, *, figures: bool = True, availability: str = "on_sale") -> dict:
     return {
         "id": tt.pk, "event": tt.event_id, "name": tt.name, "description": tt.description,
-        "price": str(tt.price), "currency": tt.currency, "capacity": tt.capacity,
-        "sold": tt.sold, "available": tt.capacity - tt.sold,
+        "price": str(tt.price), "currency": tt.currency,
+        "capacity": tt.capacity if figures else None, "sold": tt.sold if figures else None,
+        "available": tt.capacity - tt.sold if figures else None, "availability": availability,
         "sales_start": iso(tt.sales_start), "sales_end": iso(tt.sales_end),
         "max_per_order": tt.max_per_order, "max_per_buyer": tt.max_per_buyer,
         "created_at": iso(tt.created_at),
@@ -269,7 +270,8 @@ def test_organizer_manages_ticket_types_of_their_own_events(django_assert_num_qu
     assert (locked.status_code, locked.json()) == (409, error(
         "price_locked", "Price and currency cannot change once tickets are sold.", {"sold": 2}
     ))
-    assert (shrunk.status_code, shrunk.json()) == (200, type_body(ticket_type))
+    assert (shrunk.status_code, shrunk.json()) == (200, type_body(ticket_type,
+                                                                  availability="sold_out"))
     in_use = organizer.delete(detail)
     assert (in_use.status_code, in_use.json()["error"]["code"]) == (409, "ticket_type_in_use")
 
@@ -283,6 +285,51 @@ def test_organizer_manages_ticket_types_of_their_own_events(django_assert_num_qu
     )
 
 
+def test_everyone_reads_prices_and_availability_but_not_the_figures(
+    django_assert_num_queries, django_capture_on_commit_callbacks
+):
+    event = EventFactory(slug="owls-live")
+    now = timezone.now()
+    kinds = {
+        "on_sale": TicketTypeFactory(event=event, name="Standing", price=Decimal("30.00")),
+        "few_left": TicketTypeFactory(event=event, name="Seated", price=Decimal("50.00"),
+                                      capacity=20, sold=18),
+        "sold_out": TicketTypeFactory(event=event, name="Early bird", price=Decimal("20.00"),
+                                      capacity=5, sold=5),
+        "not_yet": TicketTypeFactory(event=event, name="Late", price=Decimal("40.00"),
+                                     sales_start=now + timedelta(days=2)),
+        "ended": TicketTypeFactory(event=event, name="Presale", price=Decimal("10.00"),
+                                   sales_start=now - timedelta(days=9),
+                                   sales_end=now - timedelta(days=2)),
+    }
+    by_price = sorted(kinds.items(), key=lambda kv: kv[1].price)
+    url = "/api/v1/events/owls-live/ticket-types"
+    anonymous = APIClient()
+
+    with django_assert_num_queries(3):  # the event, count, ticket types
+        listing = anonymous.get(url)
+    with django_assert_num_queries(0):  # served from the shared cache
+        assert anonymous.get(url).json() == listing.json()
+    detail = anonymous.get(f"{url}/{kinds['few_left'].pk}")
+    summary = anonymous.get("/api/v1/events/owls-live").json()["tickets"]
+    organizer = client_for(event.organizer).get(url).json()["results"]
+
+    assert listing["Cache-Control"].startswith("public")
+    assert listing.json() == page([type_body(tt, figures=False, availability=word)
+                                   for word, tt in by_price])
+    assert detail.json() == type_body(kinds["few_left"], figures=False, availability="few_left")
+    assert summary == {"price_from": "30.00", "currency": "EUR", "availability": "on_sale"}
+    assert organizer == [type_body(tt, availability=word) for word, tt in by_price]
+
+    with django_capture_on_commit_callbacks(execute=True) as plenty:
+        make_order(ticket_type=kinds["on_sale"])  # plenty left: the public pages stand
+    with django_capture_on_commit_callbacks(execute=True) as last_two:
+        make_order(ticket_type=kinds["few_left"], quantity=2)  # the pages are retired
+    assert (len(plenty), len(last_two)) == (0, 1)
+    words = {t["name"]: t["availability"] for t in anonymous.get(url).json()["results"]}
+    assert words["Seated"] == "sold_out"
+
+
 def test_draft_events_hide_their_ticket_types_from_buyers():
     ticket_type = TicketTypeFactory(event=EventFactory(draft=True))
     url = f"/api/v1/events/{ticket_type.event_id}/ticket-types"
@@ -290,8 +337,10 @@ def test_draft_events_hide_their_ticket_types_from_buyers():
     hidden = client_for(UserFactory()).get(url)
     own = client_for(ticket_type.event.organizer).get(url)
 
-    assert (hidden.status_code, hidden.json()) == (404, error("not_found", "Event not found."))
-    assert (own.status_code, own.json()) == (200, page([type_body(ticket_type)]))
+    missing = error("not_found", f"No event matches '{ticket_type.event_id}'.")
+    assert (hidden.status_code, hidden.json()) == (404, missing)
+    assert (APIClient().get(url).status_code, own.status_code) == (404, 200)
+    assert own.json() == page([type_body(ticket_type, availability="not_yet")])
 
 
 def test_sales_per_ticket_type_for_the_organizer_only(django_assert_num_queries):
