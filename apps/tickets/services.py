@@ -263,7 +263,8 @@ def order_create(
         # crosswise; a refusal rolls back everything written above.
         for line in lines:
             _sell(ticket_type=types[line.ticket_type_id], quantity=line.quantity)
-        _invalidate_if_running_low(ticket_type_ids=[li.ticket_type_id for li in lines])
+        sold_ids = [li.ticket_type_id for li in lines]
+        transaction.on_commit(lambda: _retire_pages_if_running_low(ticket_type_ids=sold_ids))
         return order, True
 
 
@@ -359,10 +360,10 @@ def _ticket_types_for_sale(
     return types
 
 
-def _invalidate_if_running_low(*, ticket_type_ids: list[int]) -> None:
-    """Retires the public pages when this sale leaves a type with few tickets or none:
-    their availability word changes (a sale that leaves plenty changes nothing they show).
-    The rows are this transaction's own updates, so the figures are current."""
+def _retire_pages_if_running_low(*, ticket_type_ids: list[int]) -> None:
+    """Retires the public pages when a sale left a type with few tickets or none: their
+    availability word changes (a sale that leaves plenty changes nothing they show). Run
+    after the commit, outside the seats' locks, on the figures as committed."""
     rows = TicketType.objects.filter(pk__in=ticket_type_ids).values_list("capacity", "sold")
     if any(sold >= capacity or availability.few_left(capacity=capacity, sold=sold)
            for capacity, sold in rows):

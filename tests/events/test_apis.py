@@ -15,7 +15,6 @@ from rest_framework.fields import DateTimeField
 
 from apps.events.models import Event, EventPicture, EventStatus, Performance, Venue
 from tests.accounts.factories import UserFactory
-from tests.tickets.factories import TicketTypeFactory
 from tests.events.factories import (
     ArtistFactory,
     EventFactory,
@@ -23,6 +22,7 @@ from tests.events.factories import (
     PerformanceFactory,
     VenueFactory,
 )
+from tests.tickets.factories import TicketTypeFactory
 
 pytestmark = pytest.mark.django_db
 
