@@ -100,12 +100,16 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # Cache: Redis when REDIS_URL is set (rediss:// for ElastiCache Serverless), else local memory.
 REDIS_URL = env.str("REDIS_URL", default="")
-CACHES = {"default": redis_cache(REDIS_URL) if REDIS_URL else {
+# Redis socket timeout (seconds) and how long the cache is skipped after a failure.
+REDIS_TIMEOUT = env.float("REDIS_TIMEOUT", default=0.05)
+REDIS_BREAKER_SECONDS = env.float("REDIS_BREAKER_SECONDS", default=10.0)
+CACHES = {"default": redis_cache(REDIS_URL, timeout=REDIS_TIMEOUT) if REDIS_URL else {
     "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
 }}
-# A Redis outage must not fail requests: django-redis swallows and logs connection errors.
+# A Redis outage must not fail requests: django-redis swallows connection errors (the
+# circuit breaker of concert.cache logs each outage once, not each skipped call).
 DJANGO_REDIS_IGNORE_EXCEPTIONS = True
-DJANGO_REDIS_LOG_IGNORED_EXCEPTIONS = True
+DJANGO_REDIS_LOG_IGNORED_EXCEPTIONS = False
 DJANGO_REDIS_LOGGER = "concert.cache"
 
 AUTH_PASSWORD_VALIDATORS = [

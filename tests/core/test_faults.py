@@ -1,6 +1,11 @@
-"""Faults: a killed MySQL connection, an unreachable cache, Secrets Manager errors."""
+"""Faults: a killed MySQL connection, an unreachable or hung cache, Secrets Manager errors."""
 
 from __future__ import annotations
+
+import socket
+import statistics
+import threading
+import time
 
 import pytest
 from django.conf import settings
@@ -8,6 +13,7 @@ from django.db import connection
 from django.db.utils import OperationalError
 from django.test import Client
 
+from concert.config import redis_cache
 from concert.db.backends.mysql.base import DatabaseWrapper
 from concert.lambda_handler import handler
 from tests.core.events import http_v2, lambda_context
@@ -54,3 +60,64 @@ def test_secrets_manager_error_becomes_a_database_operational_error(aws):
     with pytest.raises(OperationalError, match="database credentials unavailable"):
         wrapper.ensure_connection()
 
+
+
+@pytest.fixture
+def hung_redis():
+    """A Redis URL whose server accepts connections and never answers; and the list of
+    connections it accepted."""
+    server = socket.create_server(("127.0.0.1", 0), backlog=64)
+    server.settimeout(0.05)
+    accepted: list[socket.socket] = []
+    stop = threading.Event()
+
+    def accept():
+        while not stop.is_set():
+            try:
+                accepted.append(server.accept()[0])
+            except TimeoutError:
+                continue
+
+    thread = threading.Thread(target=accept, daemon=True)
+    thread.start()
+    yield f"redis://127.0.0.1:{server.getsockname()[1]}/0", accepted
+    stop.set()
+    thread.join()
+    for conn in accepted:
+        conn.close()
+    server.close()
+
+
+def read_times(client: Client, n: int, *, uncached: bool = False) -> list[float]:
+    from django.core.cache import cache
+
+    times = []
+    for _ in range(n):
+        if uncached:
+            cache.clear()
+        start = time.perf_counter()
+        assert client.get("/api/v1/events").status_code == 200
+        times.append(time.perf_counter() - start)
+    return times
+
+
+@pytest.mark.redis
+@pytest.mark.django_db
+def test_a_hung_redis_costs_one_short_timeout_then_the_cache_is_skipped(settings, hung_redis):
+    from tests.events.factories import EventFactory
+
+    EventFactory.create_batch(3)
+    client = Client()
+    read_times(client, 3)  # warm: imports, connections
+    # With the cache away every read is a miss: the fair measure is a miss with Redis up.
+    normal = statistics.median(read_times(client, 15, uncached=True))
+    url, accepted = hung_redis
+    settings.CACHES = {"default": redis_cache(url)}
+
+    first = read_times(client, 1)[0]
+    hung = statistics.median(read_times(client, 15))
+
+    # One connection, one 50 ms timeout; the breaker then skipped every cache call.
+    assert len(accepted) == 1
+    assert 0.05 <= first < 0.5
+    assert hung < 2 * normal, (hung, normal)

@@ -8,11 +8,9 @@ import pytest
 from django.core.cache import cache
 from django.db.utils import OperationalError
 
-DEAD_REDIS = {
-    "BACKEND": "django_redis.cache.RedisCache",
-    "LOCATION": "redis://127.0.0.1:1/0",
-    "OPTIONS": {"SOCKET_CONNECT_TIMEOUT": 0.2, "SOCKET_TIMEOUT": 0.2},
-}
+from concert.config import redis_cache
+
+DEAD_REDIS = redis_cache("redis://127.0.0.1:1/0")
 
 
 def test_live_needs_nothing(client):

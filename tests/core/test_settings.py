@@ -73,7 +73,7 @@ def test_rediss_url_selects_tls_connections():
                     "print(cache.client.get_client().connection_pool.connection_class.__name__)",
                     env={"REDIS_URL": "rediss://cache.example.com:6379/0"})
     assert result.returncode == 0, result.stderr
-    assert result.stdout.strip() == "SSLConnection"
+    assert result.stdout.strip() == "BreakerSSLConnection"  # an SSLConnection behind a breaker
 
 
 def test_mysql_url_keeps_connections_with_health_checks():
