@@ -6,9 +6,9 @@ from collections import Counter
 
 import pytest
 from django.db import close_old_connections, connection, transaction
+from django.db.models.signals import post_save
 from rest_framework.test import APIClient
 
-from apps.tickets import services
 from apps.tickets.models import IdempotencyKey, Order, Ticket
 from tests.accounts.factories import UserFactory
 from tests.tickets.factories import TicketTypeFactory, make_order
@@ -96,7 +96,7 @@ def test_simultaneous_retries_with_one_key_make_one_order():
     assert ticket_type.sold == 2
 
 
-def test_an_answer_lost_after_the_commit_buys_once_when_the_buyer_retries(monkeypatch):
+def test_an_answer_lost_after_the_commit_buys_once_when_the_buyer_retries(request):
     """The database connection dies right after the order commits: the buyer is told 503
     and retries with the same Idempotency-Key, and gets the order already made."""
     import MySQLdb
@@ -113,14 +113,13 @@ def test_an_answer_lost_after_the_commit_buys_once_when_the_buyer_retries(monkey
         killer.close()
         kills.append(True)
 
-    authorize = services.payment_authorize
-
-    def authorize_then_lose_the_connection(*, order):
-        authorize(order=order)
-        if not kills:
+    def lose_the_connection_once_committed(sender, instance, created, **kwargs):
+        if created and not kills:
             transaction.on_commit(kill_this_connection)
 
-    monkeypatch.setattr(services, "payment_authorize", authorize_then_lose_the_connection)
+    post_save.connect(lose_the_connection_once_committed, sender=Order)
+    request.addfinalizer(lambda: post_save.disconnect(lose_the_connection_once_committed,
+                                                      sender=Order))
     client = APIClient()
     client.force_authenticate(buyer)
 
