@@ -64,6 +64,7 @@ MIDDLEWARE = [
     "concert.api.middleware.RequestBodyLimitMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "concert.api.middleware.StaticFilesMiddleware",
+    "concert.api.middleware.TrailingSlashMiddleware",
     "corsheaders.middleware.CorsMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",

@@ -30,12 +30,19 @@ urlpatterns = [
     path("partner/v1/", include((api_v1(), "partner"), namespace="partner")),
     # drf-spectacular's views and schema generator cost ~21 ms of CPU to import (measured in
     # bench/results.md): loaded with the first schema or docs request.
-    path("api/schema/", lazy_view("drf_spectacular.views.SpectacularAPIView"), name="schema"),
-    path("api/docs/", lazy_view("drf_spectacular.views.SpectacularSwaggerView",
-                                url_name="schema"), name="docs"),
+    path("api/schema", lazy_view("drf_spectacular.views.SpectacularAPIView"), name="schema"),
+    path("api/docs", lazy_view("drf_spectacular.views.SpectacularSwaggerView",
+                               url_name="schema"), name="docs"),
     path("admin/", admin.site.urls),
+    path("", core_apis.index, name="index"),
     path("media/<path:name>", core_media.picture, name="picture"),
 ]
+
+# The admin speaks to the platform's operators; "View site" opens the API docs.
+admin.site.site_header = "Concert operations"
+admin.site.site_title = "Concert operations"
+admin.site.index_title = "Catalogue, box office, partners and usage"
+admin.site.site_url = "/api/docs"
 
 handler400 = "concert.api.errors.bad_request"
 handler403 = "concert.api.errors.permission_denied"

@@ -1,14 +1,32 @@
-"""Health endpoints: liveness with no dependencies, readiness of database and cache."""
+"""The service's front door (a JSON index of where things are) and health endpoints:
+liveness with no dependencies, readiness of database and cache."""
 
 from __future__ import annotations
 
 from django.http import JsonResponse
+from django.urls import reverse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 from rest_framework import status
 
 from apps.core.selectors import dependency_status
 from concert.api.errors import error_response
+
+
+@require_GET
+def index(request):
+    """Where to go from `/`: docs, schema, health and the API's roots."""
+    links = {name: request.build_absolute_uri(reverse(name))
+             for name in ("docs", "schema", "health-live", "health-ready")}
+    return JsonResponse({
+        "name": "Concert API",
+        "docs": links["docs"],
+        "schema": links["schema"],
+        "health": {"live": links["health-live"], "ready": links["health-ready"]},
+        "api": request.build_absolute_uri("/api/v1"),
+        "partner_api": request.build_absolute_uri("/partner/v1"),
+        "events": request.build_absolute_uri(reverse("event-list")),
+    })
 
 
 @never_cache

@@ -1,4 +1,5 @@
-"""Request id, the JSON envelope for Django's own error pages, static files (WhiteNoise)."""
+"""Request id, the JSON envelope for Django's own error pages, static files (WhiteNoise),
+one answer to trailing slashes."""
 
 from __future__ import annotations
 
@@ -6,6 +7,8 @@ import threading
 import uuid
 
 from django.conf import settings
+from django.http.response import HttpResponseRedirectBase
+from django.urls import Resolver404, resolve
 from whitenoise.middleware import WhiteNoiseMiddleware
 
 from concert.api import logging as request_logging
@@ -117,3 +120,35 @@ class StaticFilesMiddleware(WhiteNoiseMiddleware):
                 # Emptied once indexed: a concurrent request waits for the lock until then.
                 self._unindexed = []
         return super().__call__(request)
+
+
+class PermanentRedirect(HttpResponseRedirectBase):
+    """308: unlike 301, clients repeat the request with the same method and body."""
+
+    status_code = 308
+
+
+class TrailingSlashMiddleware:
+    """Paths have no trailing slash, the admin's excepted (Django's convention there).
+
+    A request for `/api/v1/events/` is answered 308 to `/api/v1/events` (query kept) when
+    that path exists, so a client that writes paths the way DRF's routers do still reaches
+    the operation with its method and body. Anything else goes on to the usual 404.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        path = request.path_info
+        if len(path) > 1 and path.endswith("/") and not path.startswith("/admin/"):
+            target = path.rstrip("/") or "/"
+            try:
+                resolve(target)
+            except Resolver404:
+                pass
+            else:
+                query = request.META.get("QUERY_STRING", "")
+                prefix = request.path.removesuffix(path)  # a script name, if any
+                return PermanentRedirect(prefix + target + (f"?{query}" if query else ""))
+        return self.get_response(request)

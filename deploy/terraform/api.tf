@@ -60,6 +60,7 @@ resource "aws_apigatewayv2_authorizer" "cognito" {
 
 locals {
   public_routes = toset([
+    "GET /",
     "GET /health/{proxy+}",
     "GET /api/schema",
     "GET /api/docs",
@@ -78,7 +79,7 @@ locals {
 }
 
 resource "aws_apigatewayv2_route" "public" {
-  #checkov:skip=CKV_AWS_309:Public by design: health, schema, public listings, media, static files, Django admin (own login) and CORS preflight.
+  #checkov:skip=CKV_AWS_309:Public by design: the index, health, schema, public listings, media, static files, Django admin (own login) and CORS preflight.
   for_each = local.public_routes
 
   api_id             = aws_apigatewayv2_api.this.id

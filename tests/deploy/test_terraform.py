@@ -61,6 +61,7 @@ TEST_VARS = {
 }
 
 EXPECTED_PUBLIC_ROUTES = {
+    "GET /",
     "GET /health/{proxy+}",
     "GET /api/schema",
     "GET /api/docs",
