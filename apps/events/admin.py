@@ -10,23 +10,36 @@ from django.db.models import Q
 from django.utils.html import format_html
 
 from apps.accounts.roles import Role, roles_at_least
+from apps.core.admin import ServiceAdmin
 from apps.core.errors import ApplicationError
 from apps.core.pictures import PictureInvalid, picture_check, picture_url
-from apps.events import public_cache, services
+from apps.events import services
 from apps.events.models import Artist, Event, EventPicture, EventStatus, Performance, Venue
 from apps.events.validators import country_code_clean
 
 
-class CatalogueAdmin(admin.ModelAdmin):
-    """Admin edits bypass the services' cache bookkeeping, so they retire cached pages."""
+def _changes(form, fields: tuple[str, ...]) -> dict:
+    """The form's changed values among the fields a service accepts."""
+    return {name: form.cleaned_data[name] for name in form.changed_data if name in fields}
 
-    def save_model(self, request, obj, form, change):
-        super().save_model(request, obj, form, change)
-        public_cache.invalidate()
 
-    def delete_model(self, request, obj):
-        super().delete_model(request, obj)
-        public_cache.invalidate()
+def _values(form, fields: tuple[str, ...]) -> dict:
+    return {name: form.cleaned_data[name] for name in fields if name in form.cleaned_data}
+
+
+def _adopt(obj, saved) -> None:
+    """The admin goes on with its own instance (inlines, log, redirect): make it the saved row."""
+    obj.pk = saved.pk
+    obj._state.adding = False
+    obj.refresh_from_db()
+
+
+class CatalogueAdmin(ServiceAdmin):
+    """Slugs are made by the services from the name, as for the API, and edited afterwards."""
+
+    def get_readonly_fields(self, request, obj=None):
+        fields = super().get_readonly_fields(request, obj)
+        return (*fields, "slug") if obj is None else fields
 
 
 class VenueAdminForm(forms.ModelForm):
@@ -37,42 +50,56 @@ class VenueAdminForm(forms.ModelForm):
         return country_code_clean(self.cleaned_data["country"])
 
 
+class EntryAdmin(CatalogueAdmin):
+    """Venues and artists: added, changed and deleted by their services, which take the
+    entry under its model name (`venue=`, `artist=`)."""
+
+    create_service: staticmethod
+    update_service: staticmethod
+    delete_service: staticmethod
+    update_fields: tuple[str, ...]
+    raw_id_fields = ("created_by",)
+
+    def save_model(self, request, obj, form, change):
+        entry = self.opts.model_name
+        if change:
+            self.update_service(**{entry: self.model.objects.get(pk=obj.pk)},
+                                data=_changes(form, self.update_fields))
+        else:
+            fields = _values(form, self.update_fields)
+            fields.pop("slug", None)
+            _adopt(obj, self.create_service(
+                created_by=form.cleaned_data.get("created_by") or request.user, **fields))
+
+    def delete_model(self, request, obj):
+        self.delete_service(**{self.opts.model_name: obj})
+
+
 @admin.register(Venue)
-class VenueAdmin(CatalogueAdmin):
+class VenueAdmin(EntryAdmin):
     form = VenueAdminForm
     list_display = ("name", "city", "country", "capacity", "timezone")
     list_filter = ("country", "city")
     search_fields = ("name", "city", "slug")
-    prepopulated_fields = {"slug": ("name", "city")}
-    raw_id_fields = ("created_by",)
+    create_service = staticmethod(services.venue_create)
+    update_service = staticmethod(services.venue_update)
+    delete_service = staticmethod(services.venue_delete)
+    update_fields = services.VENUE_FIELDS
 
 
 @admin.register(Artist)
-class ArtistAdmin(CatalogueAdmin):
+class ArtistAdmin(EntryAdmin):
     list_display = ("name", "genre")
     list_filter = ("genre",)
     search_fields = ("name", "slug")
-    prepopulated_fields = {"slug": ("name",)}
-    raw_id_fields = ("created_by",)
-
-
-class LineupFormSet(forms.BaseInlineFormSet):
-    def clean(self):
-        super().clean()
-        event = self.instance
-        if event.starts_at is None or event.ends_at is None:
-            return
-        for form in self.forms:
-            data = getattr(form, "cleaned_data", None) or {}
-            if data.get("DELETE") or not data.get("starts_at") or not data.get("ends_at"):
-                continue
-            if data["starts_at"] < event.starts_at or data["ends_at"] > event.ends_at:
-                raise ValidationError("Every set of the lineup must fall inside the event.")
+    create_service = staticmethod(services.artist_create)
+    update_service = staticmethod(services.artist_update)
+    delete_service = staticmethod(services.artist_delete)
+    update_fields = services.ARTIST_FIELDS
 
 
 class PerformanceInline(admin.TabularInline):
     model = Performance
-    formset = LineupFormSet
     extra = 0
     autocomplete_fields = ("artist",)
     fields = ("order", "artist", "starts_at", "ends_at")
@@ -171,7 +198,6 @@ class EventAdmin(CatalogueAdmin):
     list_select_related = ("venue", "organizer")
     search_fields = ("title", "slug", "venue__name", "performances__artist__name")
     date_hierarchy = "starts_at"
-    prepopulated_fields = {"slug": ("title",)}
     raw_id_fields = ("organizer",)
     autocomplete_fields = ("venue",)
     readonly_fields = ("status", "published_at", "cancelled_at", "created_at", "updated_at")
@@ -196,12 +222,39 @@ class EventAdmin(CatalogueAdmin):
             )
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
+    def save_model(self, request, obj, form, change):
+        if not change:
+            _adopt(obj, services.event_create(**_values(
+                form, ("organizer", "venue", "title", "starts_at", "ends_at", "description"))))
+        elif changes := _changes(form, services.EVENT_FIELDS):
+            services.event_update(event=obj, data=changes)
+
+    def save_formset(self, request, form, formset, change):
+        if formset.model is not Performance:
+            super().save_formset(request, form, formset, change)  # pictures: delete_existing
+            return
+        # What the change message reads, as formset.save() would have set it.
+        formset.new_objects, formset.changed_objects, formset.deleted_objects = [], [], []
+        for set_form in formset.forms:
+            performance = set_form.instance
+            if set_form in formset.deleted_forms:
+                if performance.pk is not None:
+                    services.performance_delete(performance=performance)
+                    formset.deleted_objects.append(performance)
+            elif performance.pk is not None and set_form.has_changed():
+                formset.changed_objects.append((services.performance_update(
+                    performance=Performance.objects.get(pk=performance.pk),
+                    data=_changes(set_form, services.PERFORMANCE_FIELDS),
+                ), set_form.changed_data))
+            elif performance.pk is None and set_form.has_changed():
+                formset.new_objects.append(services.performance_create(
+                    event=form.instance, **_values(set_form, services.PERFORMANCE_FIELDS)))
+
     def save_related(self, request, form, formsets, change):
         super().save_related(request, form, formsets, change)
         upload = form.cleaned_data.get("new_picture")
         if upload:
             self._add_picture(request, form.instance, upload)
-        public_cache.invalidate()
 
     def _add_picture(self, request, event, upload) -> None:
         try:
@@ -212,22 +265,12 @@ class EventAdmin(CatalogueAdmin):
             self.message_user(request, f"The picture was not added: {exc.message}",
                               messages.ERROR)
 
-    def _run(self, request, queryset, service, verb: str) -> None:
-        done = 0
-        for event in queryset:
-            try:
-                service(event=event)
-            except ApplicationError as exc:
-                self.message_user(request, f"{event}: {exc.message}", messages.ERROR)
-            else:
-                done += 1
-        if done:
-            self.message_user(request, f"{verb} {done} event(s).", messages.SUCCESS)
-
     @admin.action(description="Publish selected draft events")
     def publish(self, request, queryset):
-        self._run(request, queryset, services.event_publish, "Published")
+        self.run_service(request, queryset, lambda event: services.event_publish(event=event),
+                         "Published")
 
     @admin.action(description="Cancel selected published events (and their orders)")
     def cancel(self, request, queryset):
-        self._run(request, queryset, services.event_cancel, "Cancelled")
+        self.run_service(request, queryset, lambda event: services.event_cancel(event=event),
+                         "Cancelled")

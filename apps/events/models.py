@@ -9,12 +9,16 @@ from django.utils import timezone
 
 from apps.core.models import TimeStampedModel
 from apps.events import availability
-from apps.events.validators import validate_country_code, validate_timezone_name
+from apps.events.validators import (
+    validate_country_code,
+    validate_slug,
+    validate_timezone_name,
+)
 
 
 class Venue(TimeStampedModel):
     name = models.CharField(max_length=200)
-    slug = models.SlugField(max_length=220, unique=True)
+    slug = models.SlugField(max_length=220, unique=True, validators=[validate_slug])
     city = models.CharField(max_length=100, db_index=True)
     address = models.CharField(max_length=300, blank=True)
     country = models.CharField(max_length=2, validators=[validate_country_code],
@@ -39,7 +43,7 @@ class Venue(TimeStampedModel):
 
 class Artist(TimeStampedModel):
     name = models.CharField(max_length=200)
-    slug = models.SlugField(max_length=220, unique=True)
+    slug = models.SlugField(max_length=220, unique=True, validators=[validate_slug])
     bio = models.TextField(max_length=5000, blank=True)
     genre = models.CharField(max_length=80, blank=True)
     created_by = models.ForeignKey(
@@ -65,7 +69,7 @@ class Event(TimeStampedModel):
     Status = EventStatus
 
     title = models.CharField(max_length=200)
-    slug = models.SlugField(max_length=220, unique=True)
+    slug = models.SlugField(max_length=220, unique=True, validators=[validate_slug])
     description = models.TextField(max_length=10000, blank=True)
     organizer = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="organized_events"

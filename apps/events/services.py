@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Callable
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, ParamSpec, TypeVar
 
 from django.db import IntegrityError, models, transaction
 from django.utils import timezone
@@ -20,14 +22,35 @@ from apps.events.errors import (
     TooManyPictures,
 )
 from apps.events.models import Artist, Event, EventPicture, EventStatus, Performance, Venue
+from apps.events.validators import slug_reads_as_id
 
 SLUG_ATTEMPTS = 5
+
+P = ParamSpec("P")
+R = TypeVar("R")
+
+
+def catalogue_write(service: Callable[P, R]) -> Callable[P, R]:
+    """A catalogue write: one transaction, and once it commits the cached public pages retire.
+
+    Every catalogue service is one, so API, admin and commands invalidate alike. A write
+    that only touched a draft retires them too: a few extra cache misses, against a rule
+    per service about what the public can see.
+    """
+
+    @functools.wraps(service)
+    def write(*args: P.args, **kwargs: P.kwargs) -> R:
+        with transaction.atomic():
+            result = service(*args, **kwargs)
+            public_cache.invalidate()
+        return result
+
+    return write
 
 
 def _free_slug(model: type[models.Model], text: str, fallback: str) -> str:
     base = slugify(text)[:200].strip("-") or fallback
-    # A slug made only of digits would read as an id in /events/{slug-or-id}.
-    if base.isdigit():
+    if slug_reads_as_id(base):
         base = f"{fallback}-{base}"
     taken = set(model.objects.filter(slug__startswith=base).values_list("slug", flat=True))
     slug, n = base, 1
@@ -59,18 +82,19 @@ def _apply(instance: models.Model, data: dict[str, Any], fields: tuple[str, ...]
 
 # --- venues and artists -----------------------------------------------------------------
 
-VENUE_FIELDS = ("name", "city", "address", "country", "timezone", "capacity")
-ARTIST_FIELDS = ("name", "bio", "genre")
+# Slugs (and an event's organizer) change only in the admin: the API's serializers never
+# send them.
+VENUE_FIELDS = ("name", "slug", "city", "address", "country", "timezone", "capacity")
+ARTIST_FIELDS = ("name", "slug", "bio", "genre")
 
 
-@transaction.atomic
+@catalogue_write
 def venue_create(*, created_by, name: str, city: str, country: str, capacity: int,
                  address: str = "", timezone: str = "UTC") -> Venue:
     venue = _create_with_slug(
         Venue, f"{name} {city}", "venue", created_by=created_by, name=name, city=city,
         country=country, capacity=capacity, address=address, timezone=timezone,
     )
-    public_cache.invalidate()
     return venue
 
 
@@ -78,7 +102,6 @@ def _save_changes(entry: models.Model, data: dict[str, Any], fields: tuple[str, 
     changed = _apply(entry, data, fields)
     if changed:
         entry.save(update_fields=[*changed, "updated_at"])
-        public_cache.invalidate()
     return entry
 
 
@@ -90,41 +113,39 @@ def _delete_unused(entry: models.Model, message: str) -> None:
         # ProtectedError from the ORM's check; IntegrityError from the foreign key when a
         # concurrent insert refers to the entry after that check.
         raise InUse(message) from None
-    public_cache.invalidate()
 
 
-@transaction.atomic
+@catalogue_write
 def venue_update(*, venue: Venue, data: dict[str, Any]) -> Venue:
     return _save_changes(venue, data, VENUE_FIELDS)
 
 
-@transaction.atomic
+@catalogue_write
 def venue_delete(*, venue: Venue) -> None:
     _delete_unused(venue, "Events take place at this venue; it cannot be deleted.")
 
 
-@transaction.atomic
+@catalogue_write
 def artist_create(*, created_by, name: str, bio: str = "", genre: str = "") -> Artist:
     artist = _create_with_slug(
         Artist, name, "artist", created_by=created_by, name=name, bio=bio, genre=genre
     )
-    public_cache.invalidate()
     return artist
 
 
-@transaction.atomic
+@catalogue_write
 def artist_update(*, artist: Artist, data: dict[str, Any]) -> Artist:
     return _save_changes(artist, data, ARTIST_FIELDS)
 
 
-@transaction.atomic
+@catalogue_write
 def artist_delete(*, artist: Artist) -> None:
     _delete_unused(artist, "This artist is in the lineup of an event; it cannot be deleted.")
 
 
 # --- events -------------------------------------------------------------------------------
 
-EVENT_FIELDS = ("title", "description", "venue", "starts_at", "ends_at")
+EVENT_FIELDS = ("title", "slug", "description", "organizer", "venue", "starts_at", "ends_at")
 EDITABLE_STATUSES = (EventStatus.DRAFT, EventStatus.PUBLISHED)
 # Buyers cancel until the event starts: a published event with sales is moved earlier only
 # to a start at least this far away, so they keep time to decide.
@@ -149,7 +170,7 @@ def _require_editable(event: Event) -> None:
         raise InvalidState(f"A {event.status} event can no longer be changed.")
 
 
-@transaction.atomic
+@catalogue_write
 def event_create(*, organizer, venue: Venue, title: str, starts_at: datetime,
                  ends_at: datetime, description: str = "") -> Event:
     _check_schedule(starts_at, ends_at)
@@ -157,7 +178,6 @@ def event_create(*, organizer, venue: Venue, title: str, starts_at: datetime,
         Event, title, "event", organizer=organizer, venue=venue, title=title,
         description=description, starts_at=starts_at, ends_at=ends_at,
     )
-    # A new event is a draft: no cached public page shows it yet.
     return event
 
 
@@ -192,7 +212,7 @@ def event_schedule_check(*, event: Event, starts_at: datetime, ends_at: datetime
                      "ticket_types": late})
 
 
-@transaction.atomic
+@catalogue_write
 def event_update(*, event: Event, data: dict[str, Any]) -> Event:
     # The row lock also holds ticket-type changes (they lock it too) until this commits.
     event = _locked(event)
@@ -211,11 +231,10 @@ def event_update(*, event: Event, data: dict[str, Any]) -> Event:
             )
     if changed:
         event.save(update_fields=[*changed, "updated_at"])
-        public_cache.invalidate()
     return event
 
 
-@transaction.atomic
+@catalogue_write
 def event_publish(*, event: Event) -> Event:
     event = _locked(event)
     if event.status != EventStatus.DRAFT:
@@ -225,11 +244,10 @@ def event_publish(*, event: Event) -> Event:
         raise InvalidState("An event that has already started cannot be published.")
     event.status, event.published_at = EventStatus.PUBLISHED, now
     event.save(update_fields=["status", "published_at", "updated_at"])
-    public_cache.invalidate()
     return event
 
 
-@transaction.atomic
+@catalogue_write
 def event_cancel(*, event: Event) -> Event:
     """Cancels a published event and, in the same transaction, every order for it."""
     from apps.tickets.services import order_cancel_all_for_event
@@ -240,11 +258,10 @@ def event_cancel(*, event: Event) -> Event:
     event.status, event.cancelled_at = EventStatus.CANCELLED, timezone.now()
     event.save(update_fields=["status", "cancelled_at", "updated_at"])
     order_cancel_all_for_event(event=event)
-    public_cache.invalidate()
     return event
 
 
-@transaction.atomic
+@catalogue_write
 def event_complete(*, event: Event) -> Event:
     event = _locked(event)
     if event.status != EventStatus.PUBLISHED:
@@ -253,11 +270,10 @@ def event_complete(*, event: Event) -> Event:
         raise InvalidState("An event can be completed only once it has ended.")
     event.status = EventStatus.COMPLETED
     event.save(update_fields=["status", "updated_at"])
-    public_cache.invalidate()
     return event
 
 
-@transaction.atomic
+@catalogue_write
 def event_delete(*, event: Event) -> None:
     """Deletes a draft. An event that was ever published may have sold tickets: it is
     cancelled instead, never deleted."""
@@ -295,7 +311,7 @@ def _save_set(performance: Performance, **kwargs: Any) -> None:
         raise
 
 
-@transaction.atomic
+@catalogue_write
 def performance_create(*, event: Event, artist: Artist, starts_at: datetime,
                        ends_at: datetime, order: int = 0) -> Performance:
     # The event row lock keeps a concurrent schedule change from moving the event away
@@ -308,12 +324,10 @@ def performance_create(*, event: Event, artist: Artist, starts_at: datetime,
     )
     _check_set(event, performance)
     _save_set(performance)
-    if event.status != EventStatus.DRAFT:
-        public_cache.invalidate()
     return performance
 
 
-@transaction.atomic
+@catalogue_write
 def performance_update(*, performance: Performance, data: dict[str, Any]) -> Performance:
     event = _locked(performance.event)
     _require_editable(event)
@@ -321,18 +335,14 @@ def performance_update(*, performance: Performance, data: dict[str, Any]) -> Per
     _check_set(event, performance)
     if changed:
         _save_set(performance, update_fields=[*changed, "updated_at"])
-        if event.status != EventStatus.DRAFT:
-            public_cache.invalidate()
     return performance
 
 
-@transaction.atomic
+@catalogue_write
 def performance_delete(*, performance: Performance) -> None:
     event = _locked(performance.event)
     _require_editable(event)
     performance.delete()
-    if event.status != EventStatus.DRAFT:
-        public_cache.invalidate()
 
 
 # --- pictures -----------------------------------------------------------------------------
@@ -365,7 +375,7 @@ def event_picture_add(*, event: Event, upload: Any) -> EventPicture:
         raise
 
 
-@transaction.atomic
+@catalogue_write
 def _event_picture_insert(*, event: Event, stored: Any) -> EventPicture:
     event = _locked(event)
     _require_editable(event)
@@ -379,18 +389,14 @@ def _event_picture_insert(*, event: Event, stored: Any) -> EventPicture:
         width=stored.width, height=stored.height, content_type=stored.content_type,
         position=0 if last is None else last + 1,
     )
-    if event.status != EventStatus.DRAFT:
-        public_cache.invalidate()
     return picture
 
 
-@transaction.atomic
+@catalogue_write
 def event_picture_delete(*, picture: EventPicture) -> None:
-    event = _locked(picture.event)
+    _locked(picture.event)
     picture.delete()
     _delete_files_on_commit(_picture_names([picture]))
-    if event.status != EventStatus.DRAFT:
-        public_cache.invalidate()
 
 
 

@@ -1,4 +1,4 @@
-"""Venue field rules shared by the model (so the admin) and the API: country and time zone."""
+"""Catalogue field rules shared by the models (so the admin) and the API: slug, country, zone."""
 
 from __future__ import annotations
 
@@ -33,3 +33,15 @@ def validate_timezone_name(value: str) -> None:
         raise ValidationError(
             "Unknown time zone; use an IANA name.", code="invalid_timezone"
         ) from None
+
+
+def slug_reads_as_id(value: str) -> bool:
+    """`/events/{slug-or-id}` reads a reference made only of digits as an id."""
+    return value.isdigit()
+
+
+def validate_slug(value: str) -> None:
+    """A slug the API can find: not made only of digits."""
+    if slug_reads_as_id(value):
+        raise ValidationError("A slug needs a letter or a hyphen: one made only of digits "
+                              "would read as an id.", code="slug_all_digits")

@@ -1,18 +1,24 @@
-"""The catalogue admin: pictures added and removed through the services, venues checked like
-the API checks them, events owned only by users who may organize."""
+"""The catalogue admin: every change through the services, with the API's rules and cache
+invalidation; pictures, venue fields and event owners as the API takes them."""
 
 from __future__ import annotations
 
 from datetime import timedelta
 
 import pytest
+from django.core.cache import cache
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 
-from apps.events import services
-from apps.events.models import Event, EventPicture, Venue
+from apps.events import public_cache, services
+from apps.events.models import Artist, Event, EventPicture, Venue
 from tests.accounts.factories import UserFactory
-from tests.events.factories import EventFactory, EventPictureFactory, VenueFactory
+from tests.events.factories import (
+    ArtistFactory,
+    EventFactory,
+    EventPictureFactory,
+    VenueFactory,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -311,3 +317,155 @@ def test_a_venue_with_a_bad_country_or_time_zone_is_refused(operator_client, fie
     response = operator_client.post("/admin/events/venue/add/", venue_form(**{field: value}))
     assert form_errors(response) == {field: [message]}
     assert not Venue.objects.exists()
+
+
+# --- every catalogue change goes through the services -------------------------------------
+
+
+@pytest.fixture
+def generation(django_capture_on_commit_callbacks):
+    """Runs an admin request with its commit callbacks and tells whether cached pages retired."""
+
+    def run(send):
+        before = public_cache._generation()
+        with django_capture_on_commit_callbacks(execute=True):
+            response = send()
+        return response, cache.get(public_cache.GENERATION_KEY) > before
+
+    return run
+
+
+def lineup_form(event: Event, sets: list[dict], **overrides) -> dict:
+    data = event_form(organizer=event.organizer, venue=event.venue, event=event, **overrides)
+    data["performances-TOTAL_FORMS"] = str(len(sets))
+    data["performances-INITIAL_FORMS"] = str(sum("id" in s for s in sets))
+    for i, values in enumerate(sets):
+        data.update({f"performances-{i}-{name}": value for name, value in values.items()})
+        data[f"performances-{i}-event"] = event.pk
+    return data
+
+
+def a_set(artist, starts_at, hours: int = 1, **extra) -> dict:
+    ends_at = starts_at + timedelta(hours=hours)
+    return {"artist": artist.pk, "order": "0", "starts_at_0": starts_at.date().isoformat(),
+            "starts_at_1": starts_at.time().isoformat(), "ends_at_0": ends_at.date().isoformat(),
+            "ends_at_1": ends_at.time().isoformat(), **extra}
+
+
+def test_venues_are_added_changed_and_deleted_through_the_services(operator_client,
+                                                                    generation):
+    response, retired = generation(
+        lambda: operator_client.post("/admin/events/venue/add/", venue_form(slug="ignored")))
+    venue = Venue.objects.get()
+    assert response.status_code == 302 and retired
+    # As through the API: the service makes the slug, the operator who added it created it.
+    assert venue.slug == "halle-leipzig"
+    assert venue.created_by.is_superuser
+
+    response, retired = generation(lambda: operator_client.post(
+        f"/admin/events/venue/{venue.pk}/change/", venue_form(slug="halle", capacity="900")))
+    venue.refresh_from_db()
+    assert response.status_code == 302 and retired
+    assert (venue.slug, venue.capacity) == ("halle", 900)
+
+    response, retired = generation(lambda: operator_client.post(
+        f"/admin/events/venue/{venue.pk}/delete/", {"post": "yes"}))
+    assert response.status_code == 302 and retired
+    assert not Venue.objects.exists()
+
+
+def test_artists_are_added_changed_and_deleted_through_the_services(operator_client,
+                                                                     generation):
+    form = {"name": "Nils Frahm", "slug": "", "bio": "", "genre": "ambient"}
+    response, retired = generation(
+        lambda: operator_client.post("/admin/events/artist/add/", form))
+    artist = Artist.objects.get()
+    assert response.status_code == 302 and retired
+    assert artist.slug == "nils-frahm"
+
+    response, retired = generation(lambda: operator_client.post(
+        f"/admin/events/artist/{artist.pk}/change/", {**form, "slug": "frahm", "genre": "piano"}))
+    artist.refresh_from_db()
+    assert response.status_code == 302 and retired
+    assert (artist.slug, artist.genre) == ("frahm", "piano")
+
+    response, retired = generation(lambda: operator_client.post(
+        "/admin/events/artist/", {"action": "delete_selected", "_selected_action": [artist.pk],
+                                  "post": "yes"}))
+    assert response.status_code == 302 and retired
+    assert not Artist.objects.exists()
+
+
+def test_events_and_their_lineup_change_through_the_services(operator_client, organizer,
+                                                             generation):
+    response, retired = generation(lambda: operator_client.post(
+        f"{EVENTS_URL}add/", event_form(organizer=organizer, venue=VenueFactory())))
+    event = Event.objects.get()
+    assert response.status_code == 302 and retired
+    assert (event.slug, event.status) == ("night-of-forms", "draft")
+
+    artist, other = ArtistFactory(), ArtistFactory()
+    response, retired = generation(lambda: operator_client.post(
+        f"{EVENTS_URL}{event.pk}/change/", lineup_form(event, [a_set(artist, event.starts_at)],
+                                                      title="Renamed")))
+    assert response.status_code == 302 and retired
+    performance = event.performances.get()
+    assert (performance.artist, Event.objects.get().title) == (artist, "Renamed")
+
+    moved = a_set(other, event.starts_at + timedelta(hours=1), id=performance.pk)
+    response, retired = generation(lambda: operator_client.post(
+        f"{EVENTS_URL}{event.pk}/change/", lineup_form(event, [moved])))
+    performance.refresh_from_db()
+    assert response.status_code == 302 and retired
+    assert (performance.artist, performance.starts_at) == (other,
+                                                           event.starts_at + timedelta(hours=1))
+
+    response, retired = generation(lambda: operator_client.post(
+        f"{EVENTS_URL}{event.pk}/change/", lineup_form(event, [{**moved, "DELETE": "on"}])))
+    assert response.status_code == 302 and retired
+    assert not event.performances.exists()
+
+    response, retired = generation(lambda: operator_client.post(
+        EVENTS_URL, {"action": "publish", "_selected_action": [event.pk]}))
+    assert response.status_code == 302 and retired
+    assert Event.objects.get().status == "published"
+
+
+def test_a_slug_of_digits_is_refused_as_the_api_could_not_find_it(operator_client):
+    venue, event = VenueFactory(), EventFactory(draft=True)
+    response = operator_client.post(f"/admin/events/venue/{venue.pk}/change/",
+                                    venue_form(slug="1999"))
+    assert form_errors(response) == {"slug": [
+        "A slug needs a letter or a hyphen: one made only of digits would read as an id."
+    ]}
+    response = operator_client.post(
+        f"{EVENTS_URL}{event.pk}/change/",
+        event_form(organizer=event.organizer, venue=event.venue, event=event, slug="2024"))
+    assert list(form_errors(response)) == ["slug"]
+    assert Venue.objects.filter(slug="1999").count() + Event.objects.filter(
+        slug="2024").count() == 0
+
+
+def test_the_admin_refuses_what_the_api_refuses(operator_client, generation):
+    cancelled = EventFactory(cancelled=True, title="Before")
+    response, retired = generation(lambda: operator_client.post(
+        f"{EVENTS_URL}{cancelled.pk}/change/",
+        event_form(organizer=cancelled.organizer, venue=cancelled.venue, event=cancelled,
+                   title="After")))
+    assert form_errors(response) == {"__all__": ["A cancelled event can no longer be changed."]}
+    assert not retired
+    assert Event.objects.get(pk=cancelled.pk).title == "Before"
+
+    event = EventFactory(draft=True)
+    late = a_set(ArtistFactory(), event.ends_at - timedelta(minutes=30))
+    response = operator_client.post(f"{EVENTS_URL}{event.pk}/change/",
+                                    lineup_form(event, [late], title="Renamed"))
+    assert form_errors(response) == {"__all__": [
+        "Every set of the lineup must fall inside its event."
+    ]}
+    assert not event.performances.exists()
+    assert Event.objects.get(pk=event.pk).title == event.title  # nothing half-saved
+
+    # A venue in use: Django's admin sees the protected events before the service would.
+    operator_client.post(f"/admin/events/venue/{event.venue_id}/delete/", {"post": "yes"})
+    assert Venue.objects.filter(pk=event.venue_id).exists()
