@@ -1,4 +1,4 @@
-"""Benchmarks Concert against a bare Django + DRF hello-world and writes bench/results.md.
+"""Benchmarks Concert against a bare Django + DRF hello-world; writes its part of results.md.
 
 Usage: .venv/bin/python bench/run.py [--runs 15] [--warm 300] [--seconds 10]
 
@@ -6,148 +6,44 @@ Needs MariaDB/MySQL (DATABASE_URL, default the CI user) and uses Redis when REDI
 set; wrk for HTTP throughput (skipped with a note when it is missing). Both projects run
 the same way in the same run, in a virtualenv holding what the Lambda image holds (the
 project's dependencies, no dev extras) plus gunicorn, with their code compiled to bytecode
-as the image build does: cold start through the Lambda handler, warm latency through the
-handler, and HTTP throughput under gunicorn.
+as the image build does (bench/harness.py): cold start through the Lambda handler, warm
+latency through the handler, HTTP throughput under gunicorn, and what each runtime
+dependency costs in size and import time. It rewrites only its own section of
+bench/results.md; what the file says about earlier runs is written there by hand.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
-import os
-import platform
 import re
 import shutil
-import socket
 import statistics
 import subprocess
 import sys
-import time
-import tomllib
 from datetime import UTC, datetime
 from pathlib import Path
-from urllib.parse import urlparse
 
-ROOT = Path(__file__).resolve().parent.parent
-OUT = ROOT / "bench" / "out"
-VENV = OUT / "venv"
-APP = OUT / "app"
-PYTHON = str(VENV / "bin" / "python")
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from harness import (
+    OUT,
+    PYTHON,
+    ROOT,
+    concert_env,
+    database,
+    gunicorn,
+    image_tree,
+    load_average,
+    recreate_database,
+    runtime_requirements,
+    runtime_venv,
+    sh,
+    versions,
+    write_section,
+)
+from hello_project import build as build_hello
+
 BENCH_DB = "test_concert_benchrun"
-
-# The cold start before the work that made it fast, as results.md recorded it on 2026-11-22
-# 04:25 UTC: (Concert, hello-world) in ms, measured the old way.
-BEFORE = {"cold_ms": (611, 345), "import_ms": (490, 210), "first_ms": (125, 137)}
-BEFORE_HOW = ("another machine, AMD EPYC; dev venv; Concert run from the work tree, its modules "
-              "compiled at every start (PYTHONDONTWRITEBYTECODE), no static files collected")
-
-# What each change saved: Concert's cold start after each step, in ms (medians of 25
-# interleaved starts of every step and of hello-world, built and measured as this script
-# does; same machine, 2026-11-22). Cumulative; the first row is the code before the work.
-STEPS_HELLO_MS = 199
-STEPS_HELLO_GC_MS = 168  # hello-world with the last step's collector pause
-STEPS = [
-    ("The code before (f42fa81), measured like the image", 332, ""),
-    ("Each app's routes are imported with the first request for one of its paths "
-     "(`concert.api.lazy.app_urls`): listing events no longer imports the accounts, tickets, "
-     "files, licensing and usage views, serializers and services", 328,
-     "first request 28 → 22 ms"),
-    ("The admin without autodiscovery at start-up (`concert.apps.AdminConfig`): the apps' "
-     "admin modules, and the services and forms they import, load with the admin's URLs "
-     "(`concert/admin_urls.py`) or with the system checks", 320, ""),
-    ("Static files indexed with the first request for one "
-     "(`concert.api.middleware.StaticFilesMiddleware`): WhiteNoise walked the ~650 collected "
-     "files and their compressed variants at every start", 294, ""),
-    ("redis-py 7.4.1 instead of 8.1.0 (pyproject.toml): 8.x imports more at `import redis` "
-     "(keyspace notifications, observability)", 286, ""),
-    ("The garbage collector paused while Django is imported and set up, the start-up objects "
-     "frozen after (`concert.lambda_handler.start_django`)", 250,
-     f"hello-world started the same way: {STEPS_HELLO_MS} → {STEPS_HELLO_GC_MS} ms"),
-]
-# Where the rest goes: what Concert does and hello-world does not.
-INHERENT = [
-    ("`import redis` (redis-py 7.4.1: its asyncio client, commands, parsers, importlib.metadata)",
-     "≈ 35 ms"),
-    ("the cache's first use: django-redis, the connection, the first commands", "≈ 10 ms"),
-    ("the app registry, 18 apps instead of 3: our models ≈ 13 ms, the admin package ≈ 8 ms, "
-     "django-filter ≈ 4.5 ms, sessions, messages, staticfiles, CORS and drf-spectacular "
-     "≈ 5 ms", "≈ 42 ms in all"),
-    ("the middleware chain (sessions, authentication, messages, CORS, usage metering, "
-     "security headers)", "≈ 7 ms"),
-    ("the catalogue's views, serializers and filters, imported by the first request (of which "
-     "drf_spectacular.utils, for schema annotation arguments, ≈ 2.5 ms)", "≈ 6.5 ms"),
-    ("against that, the first request is answered from the shared page cache, with no "
-     "database connection (hello-world connects: ≈ 4 ms)", "≈ 4 ms less"),
-]
-
-sys.path.insert(0, str(ROOT / "bench"))
-from hello_project import build as build_hello  # noqa: E402
-
-
-def sh(*args: str, env: dict | None = None, cwd: Path = ROOT) -> str:
-    result = subprocess.run(args, cwd=cwd, env=env, capture_output=True, text=True, check=False)
-    if result.returncode != 0:
-        raise SystemExit(f"failed: {' '.join(args)}\n{result.stdout}\n{result.stderr}")
-    return result.stdout
-
-
-def runtime_venv() -> None:
-    """(Re)builds bench/out/venv when the pinned dependencies changed.
-
-    It holds what the Lambda image installs (pyproject's dependencies, no dev extras) and
-    gunicorn: packages that only the dev venv has would be imported by both projects (DRF
-    imports requests, pygments or psycopg when it finds them) and blur the figures.
-    """
-    pyproject = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
-    gunicorn = [d for d in pyproject["optional-dependencies"]["dev"] if d.startswith("gunicorn")]
-    requirements = "\n".join([*pyproject["dependencies"], *gunicorn]) + "\n"
-    installed = VENV / "installed.txt"
-    if installed.exists() and installed.read_text() == requirements:
-        return
-    shutil.rmtree(VENV, ignore_errors=True)
-    sh(sys.executable, "-m", "venv", str(VENV))
-    wanted = VENV / "requirements.txt"
-    wanted.write_text(requirements)
-    sh(PYTHON, "-m", "pip", "install", "--quiet", "--disable-pip-version-check", "-r", str(wanted))
-    installed.write_text(requirements)  # only once everything installed
-
-
-def image_tree(env: dict) -> Path:
-    """The project as the Lambda image holds it (see the Dockerfile) under bench/out/app.
-
-    The code is copied, the static files collected (WhiteNoise serves them from there) and
-    everything compiled to bytecode: the image's file system is read-only, so a process that
-    had to compile our modules on every start would measure something the image never does.
-    """
-    shutil.rmtree(APP, ignore_errors=True)
-    APP.mkdir(parents=True)
-    shutil.copy2(ROOT / "manage.py", APP)
-    for package in ("concert", "apps"):
-        shutil.copytree(ROOT / package, APP / package,
-                        ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
-    sh(PYTHON, "manage.py", "collectstatic", "--noinput", "-v0", env=env, cwd=APP)
-    sh(PYTHON, "-m", "compileall", "-q", "concert", "apps", cwd=APP)
-    return APP
-
-
-def database_urls() -> tuple[str, dict]:
-    url = urlparse(os.environ.get("DATABASE_URL",
-                                  "mysql://concert:concert@127.0.0.1:3306/concert"))
-    if url.scheme != "mysql":
-        raise SystemExit("bench needs DATABASE_URL=mysql://... (MariaDB or MySQL)")
-    creds = {"host": url.hostname, "port": url.port or 3306, "user": url.username,
-             "password": url.password or ""}
-    return url._replace(path=f"/{BENCH_DB}").geturl(), creds
-
-
-def recreate_database(creds: dict) -> None:
-    import MySQLdb
-
-    conn = MySQLdb.connect(**creds)
-    cursor = conn.cursor()
-    cursor.execute(f"DROP DATABASE IF EXISTS `{BENCH_DB}`")
-    cursor.execute(f"CREATE DATABASE `{BENCH_DB}` CHARACTER SET utf8mb4")
-    conn.close()
 
 
 def published_slug(creds: dict) -> str | None:
@@ -188,32 +84,11 @@ def import_offenders(stderr: str, top: int = 12) -> list[tuple[int, int, str]]:
     return sorted(rows, reverse=True)[:top]
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 def http_throughput(project_dir: Path, wsgi: str, path: str, env: dict, seconds: int) -> dict:
-    port = free_port()
-    server = subprocess.Popen(
-        [PYTHON, "-m", "gunicorn", wsgi, "--workers", "2", "--bind", f"127.0.0.1:{port}",
-         "--log-level", "warning"], cwd=project_dir, env=env,
-        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
-    )
-    try:
+    with gunicorn(project_dir, wsgi, env, workers=2) as (port, _):
         url = f"http://127.0.0.1:{port}{path}"
-        for _ in range(100):
-            try:
-                with socket.create_connection(("127.0.0.1", port), timeout=0.2):
-                    break
-            except OSError:
-                time.sleep(0.1)
         sh("wrk", "-t1", "-c4", "-d2s", url)  # warm every worker
         output = sh("wrk", "-t2", "-c16", f"-d{seconds}s", "--latency", url)
-    finally:
-        server.terminate()
-        server.wait(timeout=10)
     rps = float(re.search(r"Requests/sec:\s+([\d.]+)", output).group(1))
     non_2xx = re.search(r"Non-2xx or 3xx responses: (\d+)", output)
     latency = dict(re.findall(r"^\s+(50|99)%\s+([\d.]+\w+)", output, flags=re.MULTILINE))
@@ -221,34 +96,134 @@ def http_throughput(project_dir: Path, wsgi: str, path: str, env: dict, seconds:
             "errors": int(non_2xx.group(1)) if non_2xx else 0}
 
 
-def versions() -> dict:
-    import django
-    import rest_framework
-
-    def server_version(cmd: list[str]) -> str:
-        try:
-            return subprocess.run(cmd, capture_output=True, text=True, check=False).stdout.strip()
-        except OSError:
-            return "n/a"
-
-    cpu = "unknown"
-    cpuinfo = Path("/proc/cpuinfo")
-    if cpuinfo.exists():
-        found = re.search(r"model name\s*:\s*(.+)", cpuinfo.read_text())
-        cpu = found.group(1) if found else cpu
-    return {
-        "machine": f"{platform.machine()}, {os.cpu_count()} cores, {cpu}",
-        "os": platform.platform(),
-        "python": platform.python_version(),
-        "django": django.get_version(),
-        "djangorestframework": rest_framework.VERSION,
-        "database": server_version(["mysql", "--version"]),
-        "redis": server_version(["redis-server", "--version"]),
-    }
-
-
 def ratio(ours: float, base: float) -> str:
     return f"{ours / base:.2f}x" if base else "n/a"
+
+
+# Runs in the runtime venv: every installed distribution, its size on disk, what it
+# requires (markers evaluated, per extra) and which top-level modules it provides.
+DISTRIBUTIONS = """
+import importlib.metadata as md, json, os
+from pip._vendor.packaging.requirements import Requirement
+modules = {}
+for module, dists in md.packages_distributions().items():
+    for dist in dists:
+        modules.setdefault(dist.lower(), []).append(module)
+rows = []
+for dist in md.distributions():
+    name = dist.metadata["Name"]
+    size = 0
+    for file in dist.files or []:
+        try:
+            size += os.path.getsize(file.locate())
+        except OSError:
+            pass
+    requires = {}
+    for text in dist.requires or []:
+        req = Requirement(text)
+        for extra in ["", *(dist.metadata.get_all("Provides-Extra") or [])]:
+            if req.marker is None or req.marker.evaluate({"extra": extra}):
+                requires.setdefault(extra, []).append([req.name, sorted(req.extras)])
+                break
+    rows.append({"name": name, "version": dist.version, "bytes": size, "requires": requires,
+                 "modules": sorted(m for m in modules.get(name.lower(), [])
+                                   if not m.startswith("_"))})
+print(json.dumps(rows))
+"""
+# Runs in the image tree: the handler imported (Django set up), then one module timed.
+FIRST_USE = """
+import sys, time
+import concert.lambda_handler
+started = time.perf_counter()
+__import__(sys.argv[1])
+print((time.perf_counter() - started) * 1000)
+"""
+NOT_SHIPPED = {"pip", "setuptools", "wheel", "gunicorn", "packaging"}
+# The module a request imports first when the top-level package alone is cheap to import.
+FIRST_USE_MODULE = {"pillow": "PIL.Image", "botocore": "botocore.session",
+                    "cryptography": "cryptography.hazmat.primitives.asymmetric.rsa",
+                    "pyjwt": "jwt", "boto3": "boto3"}
+
+
+def normalized(name: str) -> str:
+    return re.sub(r"[-_.]+", "-", name).lower()
+
+
+def dependencies(app_dir: Path, env: dict, importtime: str) -> list[dict]:
+    """Every distribution the image installs: size, the pinned requirement that brings it,
+    its modules' own import time in a Concert cold start, and for modules the cold start
+    does not import, what importing them costs on first use (median of three processes)."""
+    rows = json.loads(sh(PYTHON, "-c", DISTRIBUTIONS, cwd=OUT).strip())
+    by_name = {normalized(r["name"]): r for r in rows if normalized(r["name"]) not in NOT_SHIPPED}
+    pinned = {}
+    for req in runtime_requirements():
+        name, _, extras = re.match(r"([A-Za-z0-9_.-]+)(\[([^\]]*)\])?", req).groups()
+        pinned[normalized(name)] = [e.strip() for e in (extras or "").split(",") if e.strip()]
+    required_by: dict[str, set[str]] = {}
+    stack = [(name, extras) for name, extras in pinned.items()]
+    seen = set()
+    while stack:  # what the pins need, with their extras, as pip resolved it
+        name, extras = stack.pop()
+        if (name, tuple(extras)) in seen or name not in by_name:
+            continue
+        seen.add((name, tuple(extras)))
+        requires = by_name[name]["requires"]
+        for child, child_extras in [r for e in ["", *extras] for r in requires.get(e, [])]:
+            required_by.setdefault(normalized(child), set()).add(by_name[name]["name"])
+            stack.append((normalized(child), child_extras))
+    self_us: dict[str, int] = {}
+    for line in importtime.splitlines():
+        match = re.match(r"import time:\s+(\d+) \|\s+\d+ \|\s*(\S+)", line)
+        if match:
+            top = match.group(2).split(".")[0]
+            self_us[top] = self_us.get(top, 0) + int(match.group(1))
+    table = []
+    for name, row in by_name.items():
+        cold_ms = sum(self_us.get(m, 0) for m in row["modules"]) / 1000
+        first_use = None
+        module = FIRST_USE_MODULE.get(name) or (row["modules"][0] if row["modules"] else None)
+        if module and (name in FIRST_USE_MODULE or not cold_ms):
+            timings = []
+            for _ in range(3):
+                out = subprocess.run([PYTHON, "-c", FIRST_USE, module], cwd=app_dir, env=env,
+                                     capture_output=True, text=True, check=False)
+                if out.returncode == 0:
+                    timings.append(float(out.stdout.strip().splitlines()[-1]))
+            first_use = statistics.median(timings) if timings else None
+        table.append({
+            "name": row["name"], "version": row["version"], "mb": row["bytes"] / 1e6,
+            "pinned": name in pinned, "required_by": sorted(required_by.get(name, [])),
+            "modules": row["modules"], "cold_ms": cold_ms,
+            "first_use_module": module if first_use is not None else None,
+            "first_use_ms": first_use,
+        })
+    return sorted(table, key=lambda r: -r["mb"])
+
+
+def dependency_lines(table: list[dict]) -> list[str]:
+    total = sum(r["mb"] for r in table)
+    cold = sum(r["cold_ms"] for r in table)
+    lines = [
+        f"## Runtime dependencies of the image ({len(table)} distributions, {total:.0f} MB "
+        "installed)",
+        "",
+        "Size: the files each distribution installs. Cold start: the import time of its own "
+        "modules (their `self` times, `python -X importtime`) in the Concert cold start "
+        f"above; {cold:.0f} ms in all. First use: for a distribution the cold start does not "
+        "import, what importing it costs the first request that needs it (fresh process, "
+        "handler imported, median of 3).",
+        "",
+        "| distribution | size | pinned / required by | cold start | first use |",
+        "|---|---|---|---|---|",
+    ]
+    for r in table:
+        origin = ", ".join((["pinned"] if r["pinned"] else []) + r["required_by"]) or "?"
+        first = (f"{r['first_use_ms']:.1f} ms (`{r['first_use_module']}`)"
+                 if r["first_use_ms"] is not None else "")
+        cold_ms = f"{r['cold_ms']:.1f} ms" if r["cold_ms"] else "not imported"
+        lines.append(f"| {r['name']} {r['version']} | {r['mb']:.1f} MB | {origin} | "
+                     f"{cold_ms} | {first} |")
+    return lines
 
 
 def main() -> None:
@@ -260,39 +235,33 @@ def main() -> None:
 
     OUT.mkdir(parents=True, exist_ok=True)
     runtime_venv()
-    bench_url, creds = database_urls()
-    recreate_database(creds)
-    base_env = {k: v for k, v in os.environ.items()
-                if not k.startswith(("DJANGO_", "CONCERT_", "DB_", "JWT_", "THROTTLE_"))}
-    concert_env = {
-        **base_env, "DATABASE_URL": bench_url, "CONCERT_PRODUCTION": "true",
-        "DJANGO_SECRET_KEY": "bench-" + "x" * 50, "DJANGO_ALLOWED_HOSTS": "*",
-        "SECURE_SSL_REDIRECT": "false", "LOG_LEVEL": "WARNING",
-        "PICTURES_ROOT": str(OUT / "pictures"), "FILES_ROOT": str(OUT / "files"),
-        # Every request of the bench comes from one address: still counted, never refused.
-        "THROTTLE_ANON_RATE": "1000000/min",
-    }
-    hello_env = {**base_env, "DATABASE_URL": bench_url}
-    app_dir = image_tree(concert_env)
-    sh(PYTHON, "manage.py", "migrate", "--noinput", "-v0", env=concert_env, cwd=app_dir)
-    sh(PYTHON, "manage.py", "seed_demo", env=concert_env, cwd=app_dir)
+    bench_url, creds = database(BENCH_DB)
+    recreate_database(creds, BENCH_DB)
+    # Every request of the bench comes from one address: still counted, never refused.
+    env = concert_env(bench_url, THROTTLE_ANON_RATE="1000000/min")
+    hello_env = {k: v for k, v in concert_env(bench_url).items()
+                 if not k.startswith(("DJANGO_", "CONCERT_"))}
+    app_dir = image_tree(env)
+    sh(PYTHON, "manage.py", "migrate", "--noinput", "-v0", env=env, cwd=app_dir)
+    sh(PYTHON, "manage.py", "seed_demo", env=env, cwd=app_dir)
     hello_dir = build_hello(OUT / "hello")
     sh(PYTHON, "-m", "compileall", "-q", "hello", cwd=hello_dir)
     slug = published_slug(creds)
+    load = load_average()
 
     first = "/api/v1/events"
     # One start each before measuring: the files are in the page cache for every measured one.
-    probe(app_dir, "concert.lambda_handler", first, concert_env)
+    probe(app_dir, "concert.lambda_handler", first, env)
     probe(hello_dir, "hello.lambda_handler", "/hello", hello_env)
     concert_cold, hello_cold = [], []
     for _ in range(args.runs):
-        concert_cold.append(probe(app_dir, "concert.lambda_handler", first, concert_env)[0])
+        concert_cold.append(probe(app_dir, "concert.lambda_handler", first, env)[0])
         hello_cold.append(probe(hello_dir, "hello.lambda_handler", "/hello", hello_env)[0])
-    _, importtime = probe(app_dir, "concert.lambda_handler", first, concert_env, importtime=True)
+    _, importtime = probe(app_dir, "concert.lambda_handler", first, env, importtime=True)
 
     paths = ["/health/live", "/api/v1/events", "/api/v1/events?page_size=50",
              *([f"/api/v1/events/{slug}"] if slug else []), "/api/v1/venues", "/api/v1/artists"]
-    concert_warm, _ = probe(app_dir, "concert.lambda_handler", first, concert_env,
+    concert_warm, _ = probe(app_dir, "concert.lambda_handler", first, env,
                             warm=args.warm, paths=paths)
     hello_warm, _ = probe(hello_dir, "hello.lambda_handler", "/hello", hello_env,
                           warm=args.warm, paths=["/hello"])
@@ -300,11 +269,12 @@ def main() -> None:
     http = None
     if shutil.which("wrk"):
         http = {
-            "concert": http_throughput(app_dir, "concert.wsgi:application", first, concert_env,
+            "concert": http_throughput(app_dir, "concert.wsgi:application", first, env,
                                        args.seconds),
             "hello": http_throughput(hello_dir, "hello.wsgi:application", "/hello", hello_env,
                                      args.seconds),
         }
+    deps = dependencies(app_dir, env, importtime)
 
     def med(rows: list[dict], key: str) -> float:
         return statistics.median(r[key] for r in rows)
@@ -314,16 +284,17 @@ def main() -> None:
     hello_p50 = hello_warm["warm"]["/hello"]["p50_ms"]
     hello_p99 = hello_warm["warm"]["/hello"]["p99_ms"]
     lines = [
-        "# Concert benchmark results",
+        "## Service against the hello-world (`bench/run.py`)",
         "",
-        f"Date: {datetime.now(UTC).strftime('%Y-%m-%d %H:%M UTC')}",
+        f"Measured {datetime.now(UTC).strftime('%Y-%m-%d %H:%M UTC')} ({load} at the start):",
         "",
         *(f"- {k}: {v}" for k, v in versions().items()),
         "",
         "Baseline: a minimal Django + DRF project (one view doing `SELECT 1` on the same",
         "database) built by this script, run the same way in the same run.",
         "",
-        f"## Cold start (median of {args.runs} fresh processes; import handler + first request)",
+        f"### Cold start (median of {args.runs} fresh processes, interleaved; import handler "
+        "+ first request)",
         "",
         "| figure | Concert (GET /api/v1/events) | hello-world | ratio |",
         "|---|---|---|---|",
@@ -336,7 +307,8 @@ def main() -> None:
         *(f"| {c / 1000:.1f} ms | {s / 1000:.1f} ms | {m} |" for c, s, m in
           import_offenders(importtime)),
         "",
-        f"## Warm latency through the Lambda handler ({args.warm} requests per path)",
+        f"### Warm latency through the Lambda handler ({args.warm} requests per path, one "
+        "process each)",
         "",
         "| path | p50 | p99 | p50 vs hello-world |",
         "|---|---|---|---|",
@@ -344,21 +316,19 @@ def main() -> None:
         *(f"| {p} | {v['p50_ms']:.2f} ms | {v['p99_ms']:.2f} ms | {ratio(v['p50_ms'], hello_p50)} |"
           for p, v in concert_warm["warm"].items()),
         "",
-        "Each anonymous catalogue read makes three Redis round trips, the rate-limit counter,",
-        "the catalogue's generation and the cached page (about 40% of its time under",
-        "cProfile), where hello-world makes one `SELECT 1`; throughput below follows.",
+        "### HTTP throughput (gunicorn, 2 sync workers; wrk -t2 -c16, one project after the "
+        "other)",
         "",
-        "## HTTP throughput (gunicorn, 2 sync workers; wrk -t2 -c16)",
+        *throughput_lines(http, first),
         "",
+        *dependency_lines(deps),
     ]
-    lines += throughput_lines(http, first)
-    lines += before_and_after(cold, args.runs)
-    report = "\n".join(lines) + "\n"
-    (ROOT / "bench" / "results.md").write_text(report)
+    text = "\n".join(lines)
+    write_section("bench/run.py", text)
     (OUT / "results.json").write_text(json.dumps(
         {"cold": cold, "concert_warm": concert_warm["warm"], "hello_warm": hello_warm["warm"],
-         "http": http}, indent=2))
-    print(report)
+         "http": http, "dependencies": deps}, indent=2))
+    print(text)
 
 
 def throughput_lines(http: dict | None, first: str) -> list[str]:
@@ -372,49 +342,6 @@ def throughput_lines(http: dict | None, first: str) -> list[str]:
         f"{ratio(c['rps'], h['rps'])} |",
         f"| hello-world | /hello | {h['rps']:.0f} | {h['p50']} | {h['p99']} | {h['errors']} | "
         "1.00x |",
-    ]
-
-
-def before_and_after(cold: dict, runs: int) -> list[str]:
-    (c, h), (bc, bh) = cold["cold_ms"], BEFORE["cold_ms"]
-    steps, previous = [], None
-    for what, ms, note in STEPS:
-        saved = f"{previous - ms} ms" if previous is not None else ""
-        steps.append(f"| {what} | {ms} ms | {ratio(ms, STEPS_HELLO_MS)} | {saved} | {note} |")
-        previous = ms
-    return [
-        "",
-        "## Before and after: cold start",
-        "",
-        "| | Concert | hello-world | ratio |",
-        "|---|---|---|---|",
-        f"| before: recorded 2026-11-22 04:25 UTC ({BEFORE_HOW}) | {bc} ms | {bh} ms | "
-        f"{ratio(bc, bh)} |",
-        f"| after: this run (median of {runs}, both run as the image runs Concert) | {c:.0f} ms "
-        f"| {h:.0f} ms | {ratio(c, h)} |",
-        "",
-        "The old way of measuring gave both projects ~60 ms of the dev venv's packages (DRF",
-        "imports requests, pygments and psycopg when it finds them) and Concert ~35 ms more for",
-        "compiling its modules at every start, while the ~25 ms WhiteNoise spent on the",
-        "collected static files went unseen. Measured like the image, the code before this work",
-        "was still 1.67x. The steps that brought it down, cumulative, each measured against",
-        f"hello-world in the same run ({STEPS_HELLO_MS} ms; a step's figure moves by a few ms",
-        "from run to run):",
-        "",
-        "| step | Concert cold start | vs hello-world | saved | note |",
-        "|---|---|---|---|---|",
-        *steps,
-        "",
-        "The last step is not specific to Concert: hello-world started the same way takes",
-        f"{STEPS_HELLO_GC_MS} ms, and against that Concert is "
-        f"{ratio(STEPS[-1][1], STEPS_HELLO_GC_MS)}. The `gc_ms` row of the cold start table",
-        "shows what the collector takes in each project.",
-        "",
-        "Where the rest goes: the ~90 ms between Concert before the last step and hello-world",
-        "is work that hello-world does not do (measured step by step in one process after",
-        "Django's setup, the collector running):",
-        "",
-        *(f"- {what}: {cost}" for what, cost in INHERENT),
     ]
 
 

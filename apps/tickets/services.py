@@ -24,12 +24,12 @@ from typing import Any, TypeVar
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.db import IntegrityError, OperationalError, connection, transaction
+from django.db import OperationalError, connection, transaction
 from django.db.models import F, Sum
 from django.db.models.lookups import LessThanOrEqual
 from django.utils import timezone
 
-from apps.core.errors import Conflict, NotFound, ServiceUnavailable
+from apps.core.errors import NotFound, ServiceUnavailable
 from apps.events import availability, public_cache
 from apps.events.models import Event, EventStatus
 from apps.tickets import errors
@@ -212,9 +212,8 @@ def order_create(
 
     Returns (order, created). With an idempotency key a repeated request returns the order
     the first one made (created False); a concurrent twin waits for the first transaction
-    (on the buyer's row, then the key's unique row) and then reads its order. Failed
-    attempts leave no key behind, so a request refused (sold out, say) may be retried with
-    the same key.
+    on the buyer's row and then reads its order. Failed attempts leave no key behind, so a
+    request refused (sold out, say) may be retried with the same key.
 
     Locks, in this order: the buyer's row (one buyer's orders are placed one at a time, which
     keeps `max_per_buyer` exact; it comes first because the key's and the order's foreign
@@ -225,11 +224,10 @@ def order_create(
     now = timezone.now()
     with transaction.atomic():
         get_user_model().objects.select_for_update().filter(pk=buyer.pk).values_list("pk").get()
+        fingerprint = _fingerprint(event_id, lines) if idempotency_key else ""
         if idempotency_key:
-            replay = _idempotency_claim(
-                user=buyer, key=idempotency_key, fingerprint=_fingerprint(event_id, lines),
-                now=now,
-            )
+            replay = _idempotency_replay(user=buyer, key=idempotency_key,
+                                         fingerprint=fingerprint, now=now)
             if replay is not None:
                 return replay, False
 
@@ -256,7 +254,8 @@ def order_create(
             for _ in range(li.quantity)
         )
         if idempotency_key:
-            IdempotencyKey.objects.filter(user=buyer, key=idempotency_key).update(order=order)
+            IdempotencyKey.objects.create(user=buyer, key=idempotency_key, order=order,
+                                          fingerprint=fingerprint, created_at=now)
         # Seats last: each ticket type's row stays locked only for its conditional update
         # and the commit, so buyers of one type queue for that alone. Ascending ticket-type
         # id is the lock order of every order, so two orders never wait on each other
@@ -286,29 +285,20 @@ def _fingerprint(event_id: int, lines: list[OrderLine]) -> str:
     return hashlib.sha256(json.dumps(body, sort_keys=True).encode()).hexdigest()
 
 
-def _idempotency_claim(*, user, key: str, fingerprint: str, now: datetime) -> Order | None:
-    """None when this request owns the key now, else the order of the request that did."""
-    expired_before = now - timedelta(seconds=settings.IDEMPOTENCY_KEY_TTL)
-    for _ in range(3):
-        try:
-            with transaction.atomic():
-                IdempotencyKey.objects.create(user=user, key=key, fingerprint=fingerprint,
-                                              created_at=now)
-            return None
-        except IntegrityError:
-            pass
-        # The insert waited for the first request's transaction; it committed its key.
-        existing = IdempotencyKey.objects.filter(user=user, key=key).first()
-        if existing is None:
-            continue
-        if existing.created_at <= expired_before:
-            IdempotencyKey.objects.filter(pk=existing.pk).delete()
-            continue
-        if existing.fingerprint != fingerprint:
-            raise errors.IdempotencyKeyReused()
-        if existing.order_id is not None:
-            return Order.objects.get(pk=existing.order_id)
-    raise Conflict("The request with this Idempotency-Key is still running; try again.")
+def _idempotency_replay(*, user, key: str, fingerprint: str, now: datetime) -> Order | None:
+    """The order an earlier request with this key made, or None when there is none (an
+    expired key is deleted and frees the key). Read under the buyer's row lock, so a twin
+    request in flight has committed or failed by now; this one writes the key with its
+    order, and the key's unique row refuses what would slip through anyway."""
+    existing = IdempotencyKey.objects.select_related("order").filter(user=user, key=key).first()
+    if existing is None:
+        return None
+    if existing.created_at <= now - timedelta(seconds=settings.IDEMPOTENCY_KEY_TTL):
+        IdempotencyKey.objects.filter(pk=existing.pk).delete()
+        return None
+    if existing.fingerprint != fingerprint:
+        raise errors.IdempotencyKeyReused()
+    return existing.order
 
 
 def _event_status_shared_lock(event_id: int) -> str | None:

@@ -34,3 +34,20 @@ def test_error_log_line_is_json_with_both_request_ids():
     assert line["request_id"] == "apigw-req-1"
     assert line["lambda_request_id"] == "lambda-42"
     assert "secret internals" in line["exc_info"]
+
+
+def test_extra_fields_are_logged_and_anything_unserializable_as_text():
+    stream = io.StringIO()
+    log_handler = logging.StreamHandler(stream)
+    log_handler.setFormatter(JsonFormatter())
+    logger = logging.getLogger("concert.test")
+    logger.addHandler(log_handler)
+    try:
+        logger.warning("quota %s", "reached", extra={"usage_user": 7, "where": object()})
+    finally:
+        logger.removeHandler(log_handler)
+
+    line = json.loads(stream.getvalue())
+    assert (line["message"], line["usage_user"], line["request_id"]) == ("quota reached", 7, "")
+    assert line["where"].startswith("<object object at")
+    assert "exc_info" not in line
