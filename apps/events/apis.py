@@ -5,8 +5,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from drf_spectacular.utils import OpenApiParameter, inline_serializer
-from rest_framework import serializers, status
+from drf_spectacular.utils import OpenApiParameter
+from rest_framework import status
 from rest_framework.parsers import MultiPartParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -32,41 +32,22 @@ from apps.events.serializers import (
     VenueWriteSerializer,
 )
 from concert.api.annotations import extend_schema, extend_schema_view
-from concert.api.pagination import PageNumberPagination
+from concert.api.pagination import Pages
 from concert.api.schema import error_responses
 
 READ_ERRORS = error_responses(400, 403, 404)
 WRITE_ERRORS = error_responses(400, 401, 403, 404, 409)
 
 
-def _paginated(serializer_class: type[serializers.Serializer]) -> serializers.Serializer:
-    name = serializer_class.__name__.removesuffix("Serializer")
-    return inline_serializer(
-        name=f"Paginated{name}List",
-        fields={
-            "count": serializers.IntegerField(),
-            "next": serializers.URLField(allow_null=True),
-            "previous": serializers.URLField(allow_null=True),
-            "results": serializer_class(many=True),
-        },
-    )
-
-
 def _params(*names_and_help: tuple[str, str]) -> list[OpenApiParameter]:
     return [OpenApiParameter(name, str, description=text) for name, text in names_and_help]
 
 
-PAGE_PARAMS = _params(("page", "Page number."), ("page_size", "Items per page (at most 100)."))
 
 
 class CatalogueApi(APIView):
     license_scope = "events"
     permission_classes = [LicenseScope, CatalogueEntryPermission]
-
-    def page(self, queryset, serializer_class) -> dict[str, Any]:
-        paginator = PageNumberPagination()
-        rows = paginator.paginate_queryset(queryset, self.request, view=self)
-        return paginator.get_paginated_response(serializer_class(rows, many=True).data).data
 
 
 def _validated(serializer_class, request, *, partial: bool = False) -> dict[str, Any]:
@@ -78,13 +59,13 @@ def _validated(serializer_class, request, *, partial: bool = False) -> dict[str,
 # --- venues -------------------------------------------------------------------------------
 
 
-class VenueListApi(CatalogueApi):
+class VenueListApi(Pages, CatalogueApi):
     @extend_schema(
         operation_id="venues_list",
         description="Venues, by name." + CACHE_NOTE,
         parameters=[*_params(("city", "City, any case."), ("country", "ISO code."),
-                             ("q", "Words in the name.")), *PAGE_PARAMS],
-        responses={200: _paginated(VenueSerializer), **READ_ERRORS},
+                             ("q", "Words in the name."))],
+        responses={200: VenueSerializer(many=True), **READ_ERRORS},
     )
     def get(self, request):
         return read_response(
@@ -128,13 +109,12 @@ class VenueDetailApi(CatalogueApi):
 # --- artists ------------------------------------------------------------------------------
 
 
-class ArtistListApi(CatalogueApi):
+class ArtistListApi(Pages, CatalogueApi):
     @extend_schema(
         operation_id="artists_list",
         description="Artists, by name." + CACHE_NOTE,
-        parameters=[*_params(("genre", "Genre, any case."), ("q", "Words in the name.")),
-                    *PAGE_PARAMS],
-        responses={200: _paginated(ArtistSerializer), **READ_ERRORS},
+        parameters=_params(("genre", "Genre, any case."), ("q", "Words in the name.")),
+        responses={200: ArtistSerializer(many=True), **READ_ERRORS},
     )
     def get(self, request):
         return read_response(
@@ -178,7 +158,7 @@ class ArtistDetailApi(CatalogueApi):
 # --- events -------------------------------------------------------------------------------
 
 
-class EventListApi(CatalogueApi):
+class EventListApi(Pages, CatalogueApi):
     permission_classes = [LicenseScope, ReadOnlyOrOrganizer]
 
     @extend_schema(
@@ -197,9 +177,8 @@ class EventListApi(CatalogueApi):
                 ("q", "Words in the title, an artist name or the venue name."),
                 ("ordering", "starts_at (default), -starts_at or title."),
             ),
-            *PAGE_PARAMS,
         ],
-        responses={200: _paginated(EventSerializer), **READ_ERRORS},
+        responses={200: EventSerializer(many=True), **READ_ERRORS},
     )
     def get(self, request):
         return read_response(

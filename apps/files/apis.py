@@ -5,14 +5,13 @@ from __future__ import annotations
 from django.http import FileResponse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse
-from rest_framework import generics, status
+from rest_framework import status
 from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from apps.accounts.permissions import LicenseScope
 from apps.files import selectors, services
-from apps.files.models import File
 from apps.files.serializers import (
     DownloadSerializer,
     FileCreatedSerializer,
@@ -21,6 +20,7 @@ from apps.files.serializers import (
     UploadSerializer,
 )
 from concert.api.annotations import extend_schema
+from concert.api.pagination import Pages
 from concert.api.schema import error_responses
 
 AUTH_ERRORS = (401, 403)
@@ -31,19 +31,15 @@ class FilesApi(APIView):
     license_scope = "files"
 
 
-class FileListCreateApi(FilesApi, generics.ListAPIView):
-    serializer_class = FileSerializer
-    queryset = File.objects.none()  # the schema generator's model; requests use get_queryset
-
-    def get_queryset(self):
-        return selectors.file_list_for_owner(owner=self.request.user)
+class FileListCreateApi(Pages, FilesApi):
 
     @extend_schema(
         summary="List my files", responses={200: FileSerializer(many=True),
                                             **error_responses(*AUTH_ERRORS)},
     )
-    def get(self, request, *args, **kwargs):
-        return super().get(request, *args, **kwargs)
+    def get(self, request):
+        return Response(self.page(selectors.file_list_for_owner(owner=request.user),
+                                  FileSerializer))
 
     @extend_schema(
         summary="Announce an upload",

@@ -6,8 +6,7 @@ key can never mint or manage keys.
 
 from __future__ import annotations
 
-from drf_spectacular.utils import OpenApiParameter, inline_serializer
-from rest_framework import serializers, status
+from rest_framework import status
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -20,22 +19,9 @@ from apps.licensing.serializers import (
     LicenseKeyWithSecretSerializer,
 )
 from concert.api.annotations import extend_schema
-from concert.api.pagination import PageNumberPagination
+from concert.api.pagination import Pages
 from concert.api.schema import error_responses
 
-PAGE_PARAMS = [
-    OpenApiParameter("page", int, description="Page number."),
-    OpenApiParameter("page_size", int, description="Items per page (at most 100)."),
-]
-PAGINATED_KEYS = inline_serializer(
-    name="PaginatedLicenseKeyList",
-    fields={
-        "count": serializers.IntegerField(),
-        "next": serializers.URLField(allow_null=True),
-        "previous": serializers.URLField(allow_null=True),
-        "results": LicenseKeySerializer(many=True),
-    },
-)
 KEY_ERRORS = error_responses(
     401, 403, 404, 429,
     descriptions={403: "Not allowed with a license key: sign in as the account instead."},
@@ -49,18 +35,15 @@ class LicenseKeyApi(APIView):
         return selectors.license_key_get(owner=self.request.user, key_id=key_id)
 
 
-class LicenseKeyListApi(LicenseKeyApi):
+class LicenseKeyListApi(Pages, LicenseKeyApi):
     @extend_schema(
-        operation_id="license_keys_list", parameters=PAGE_PARAMS,
-        responses={200: PAGINATED_KEYS, **KEY_ERRORS}, tags=["license-keys"],
+        operation_id="license_keys_list",
+        responses={200: LicenseKeySerializer(many=True), **KEY_ERRORS}, tags=["license-keys"],
         summary="The caller's license keys, newest first (never the secret).",
     )
     def get(self, request):
-        paginator = PageNumberPagination()
-        page = paginator.paginate_queryset(
-            selectors.license_key_list(owner=request.user), request, view=self,
-        )
-        return paginator.get_paginated_response(LicenseKeySerializer(page, many=True).data)
+        return Response(self.page(selectors.license_key_list(owner=request.user),
+                                  LicenseKeySerializer))
 
     @extend_schema(
         operation_id="license_keys_create", request=LicenseKeyCreateSerializer,

@@ -6,7 +6,7 @@ import re
 
 from django.http import HttpResponse
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, OpenApiResponse
+from drf_spectacular.utils import OpenApiParameter
 from rest_framework import status
 from rest_framework.exceptions import ValidationError
 from rest_framework.permissions import IsAuthenticated, IsAuthenticatedOrReadOnly
@@ -27,7 +27,7 @@ from apps.tickets.serializers import (
     TicketTypeWriteSerializer,
 )
 from concert.api.annotations import extend_schema, extend_schema_view
-from concert.api.pagination import PageNumberPagination
+from concert.api.pagination import Pages
 from concert.api.schema import error_responses
 
 IDEMPOTENCY_KEY = re.compile(r"^[\x21-\x7e]{1,255}$")
@@ -48,16 +48,6 @@ IDEMPOTENCY_HEADER = OpenApiParameter(
 class TicketsApi(APIView):
     permission_classes = [IsAuthenticated, LicenseScope]
     license_scope = "tickets"
-    pagination_class = PageNumberPagination
-
-    def page(self, queryset, serializer_class, **context):
-        paginator = self.pagination_class()
-        rows = paginator.paginate_queryset(queryset, self.request, view=self)
-        data = serializer_class(rows, many=True, context=context).data
-        return paginator.get_paginated_response(data).data
-
-    def paginated(self, queryset, serializer_class):
-        return Response(self.page(queryset, serializer_class))
 
 
 class TicketTypesApi(TicketsApi):
@@ -67,7 +57,7 @@ class TicketTypesApi(TicketsApi):
     permission_classes = [IsAuthenticatedOrReadOnly, LicenseScope]
 
 
-class TicketTypeListApi(TicketTypesApi):
+class TicketTypeListApi(Pages, TicketTypesApi):
     @extend_schema(
         operation_id="ticket_types_list",
         summary="List an event's ticket types",
@@ -176,13 +166,13 @@ class EventCheckInApi(TicketsApi):
         return Response(CheckInResultSerializer(ticket).data)
 
 
-class OrderListApi(TicketsApi):
+class OrderListApi(Pages, TicketsApi):
     @extend_schema(
         operation_id="orders_list",
         responses={200: OrderSerializer(many=True), **error_responses(401, 403)},
     )
     def get(self, request):
-        return self.paginated(selectors.order_list(buyer=request.user), OrderSerializer)
+        return Response(self.page(selectors.order_list(buyer=request.user), OrderSerializer))
 
     @extend_schema(
         operation_id="orders_create",
@@ -252,16 +242,14 @@ class OrderCancelApi(TicketsApi):
                                                             user=request.user)).data)
 
 
-class TicketListApi(TicketsApi):
+class TicketListApi(Pages, TicketsApi):
     @extend_schema(
         operation_id="tickets_list",
-        responses={
-            200: OpenApiResponse(TicketSerializer(many=True), description="The buyer's tickets."),
-            **error_responses(401, 403),
-        },
+        description="The buyer's tickets.",
+        responses={200: TicketSerializer(many=True), **error_responses(401, 403)},
     )
     def get(self, request):
-        return self.paginated(selectors.ticket_list(buyer=request.user), TicketSerializer)
+        return Response(self.page(selectors.ticket_list(buyer=request.user), TicketSerializer))
 
 
 class TicketQrApi(TicketsApi):

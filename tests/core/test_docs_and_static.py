@@ -10,6 +10,8 @@ from pathlib import Path
 
 import pytest
 
+from concert.api.schema import PAGE_ERRORS
+
 ROOT = Path(__file__).resolve().parents[2]
 
 
@@ -25,6 +27,36 @@ def test_openapi_schema_is_served_as_openapi_3(client):
     assert publish["operationId"] == "events_publish"
     assert "requestBody" not in publish
     assert set(schema["components"]["securitySchemes"]) == {"cognitoJwt", "licenseKey"}
+
+
+# Lists that answer the whole collection at once: an event's lineup and pictures (bounded).
+WHOLE_LISTS = {"events_lineup_list", "events_pictures_list"}
+
+
+@pytest.mark.django_db
+def test_every_list_documents_its_page_and_page_size_with_their_bounds(client):
+    schema = client.get("/api/schema", HTTP_ACCEPT="application/vnd.oai.openapi+json").json()
+    lists = {}
+    for path, operations in schema["paths"].items():
+        for method, operation in operations.items():
+            body = operation["responses"].get("200", {}).get("content", {}).get(
+                "application/json", {}).get("schema", {})
+            if method == "get" and (body.get("type") == "array"
+                                    or body.get("$ref", "").split("/")[-1].startswith("Paginated")):
+                lists[operation["operationId"]] = (path, operation, body)
+    assert len(lists) >= 8
+    for operation_id, (path, operation, body) in lists.items():
+        if operation_id in WHOLE_LISTS:
+            assert body["type"] == "array"
+            continue
+        name = body["$ref"].split("/")[-1]
+        page = schema["components"]["schemas"][name]
+        assert set(page["properties"]) == {"count", "next", "previous", "results"}, path
+        parameters = {p["name"]: p["schema"] for p in operation["parameters"]
+                      if p["in"] == "query"}
+        assert parameters["page"] == {"type": "integer", "minimum": 1}, path
+        assert parameters["page_size"] == {"type": "integer", "minimum": 1, "maximum": 100}, path
+        assert set(PAGE_ERRORS) <= set(operation["responses"]), path
 
 
 @pytest.mark.django_db
