@@ -168,6 +168,8 @@ JWT_JWKS_URL = env.str("JWT_JWKS_URL", default="")
 JWT_JWKS_SECRET_ARN = env.str("JWT_JWKS_SECRET_ARN", default="")
 # The dev issuer mints and verifies tokens locally; it never exists in production mode.
 JWT_DEV_ISSUER = not PRODUCTION and not JWT_ISSUER
+# Where seed_demo saves the demo's tokens and ids as shell exports.
+DEMO_ENV_FILE = env.str("DEMO_ENV_FILE", default=str(BASE_DIR / "var" / "demo.env"))
 
 # Largest request body: 4 MiB, whose base64 event (5.6 MB) fits Lambda's 6 MB payload; a
 # larger body is a 413 in the error envelope (concert.config.check_body_limits).
@@ -303,6 +305,5 @@ LAMBDA_MANAGE_COMMANDS = frozenset(
         "usage_flush",
         "files_purge_pending",
         "idempotency_keys_purge",
-        "seed_demo",
     }
 )

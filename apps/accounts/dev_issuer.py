@@ -47,6 +47,11 @@ def dev_public_key(kid: str) -> jwt.PyJWK:
     return _verifier(private_key, own_kid)
 
 
+def dev_sub(email: str) -> str:
+    """The subject of the dev tokens minted for `email` without an explicit one."""
+    return str(uuid.uuid5(uuid.NAMESPACE_URL, f"concert-dev:{email}"))
+
+
 def dev_token_mint(*, email: str, groups: list[str], sub: str | None = None,
                    kind: str = "id", ttl_seconds: int = 3600) -> str:
     """A token shaped like Cognito's: ID tokens carry `aud` and `email`, access `client_id`."""
@@ -55,7 +60,7 @@ def dev_token_mint(*, email: str, groups: list[str], sub: str | None = None,
     private_key, kid = _signing_key()
     now = int(time.time())
     claims: dict[str, Any] = {
-        "sub": sub or str(uuid.uuid5(uuid.NAMESPACE_URL, f"concert-dev:{email}")),
+        "sub": sub or dev_sub(email),
         "iss": DEV_ISSUER,
         "token_use": kind,
         "iat": now,

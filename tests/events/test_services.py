@@ -8,7 +8,7 @@ import time
 from datetime import timedelta
 
 import pytest
-from django.core.management import call_command
+from django.core.management import CommandError, call_command
 from django.db import IntegrityError, close_old_connections, connection
 from django.utils import timezone
 
@@ -16,6 +16,7 @@ from apps.core.errors import InvalidState
 from apps.events import services
 from apps.events.errors import AlreadyInLineup, InUse, ScheduleInvalid, SetOutsideEvent
 from apps.events.models import Artist, Event, EventStatus, Performance, Venue
+from apps.tickets.models import TicketType
 from tests.accounts.factories import UserFactory
 from tests.events.factories import (
     ArtistFactory,
@@ -227,19 +228,36 @@ def test_venues_and_artists_in_use_are_kept():
     assert (Venue.objects.count(), Artist.objects.count()) == (1, 1)
 
 
-def test_seed_demo_is_idempotent_and_fast():
+def test_seed_demo_is_idempotent_fast_and_has_tickets_on_sale(settings, tmp_path):
+    settings.DEMO_ENV_FILE = str(tmp_path / "demo.env")
     started = time.perf_counter()
     call_command("seed_demo", stdout=io.StringIO())
-    call_command("seed_demo", stdout=io.StringIO())
-    assert time.perf_counter() - started < 4  # two runs; one stays well under 2 s
+    out = io.StringIO()
+    call_command("seed_demo", "--base-url", "http://demo.test:9000", stdout=out)
+    assert time.perf_counter() - started < 6  # two runs
     counts = (Venue.objects.count(), Artist.objects.count(), Event.objects.count(),
-              Performance.objects.count())
-    assert counts == (6, 10, 10, 17)
-    assert {e.status for e in Event.objects.all()} == set(EventStatus.values)
+              Performance.objects.count(), TicketType.objects.count())
+    assert counts == (6, 10, 9, 15, 12)
+    assert {e.status for e in Event.objects.all()} == {"draft", "published", "cancelled"}
     assert {v.city for v in Venue.objects.all()} == {"Berlin", "London", "Lisbon", "New York"}
     for performance in Performance.objects.select_related("event"):
         assert performance.event.starts_at <= performance.starts_at
         assert performance.ends_at <= performance.event.ends_at
+    on_sale = {tt.event.title for tt in TicketType.objects.select_related("event")
+               if tt.availability == "on_sale"}
+    assert len(on_sale) == 6  # every published event sells something now
+    exports = dict(line.removeprefix("export ").split("=", 1)
+                   for line in (tmp_path / "demo.env").read_text().splitlines())
+    assert set(exports) == {"FAN_TOKEN", "ORGANIZER_TOKEN", "STAFF_TOKEN", "DEMO_EVENT",
+                            "DEMO_TICKET_TYPE"}
+    assert "curl -s -X POST http://demo.test:9000/api/v1/orders" in out.getvalue()
+
+
+def test_seed_demo_refuses_production_mode(settings):
+    settings.PRODUCTION = True
+    with pytest.raises(CommandError, match="not in production mode"):
+        call_command("seed_demo", stdout=io.StringIO())
+    assert Event.objects.count() == 0
 
 
 @pytest.mark.mysql
