@@ -4,6 +4,14 @@ Anonymous reads are the same for every caller, so their rendered bodies live in 
 cache, keyed on the path and the full (sorted) query string under a generation number.
 Every catalogue write bumps the generation after its transaction commits, which retires all
 cached pages at once without scanning keys.
+
+An anonymous read costs one Redis round trip: the views hand the rate limit a `PageRider`,
+and the limit's counter, the generation and the page (under the generation this process saw
+last) travel in one pipeline. The page is served only when the generation read with it is
+the one in its key, so this adds no staleness: as when they are read one after the other, a
+write committing between the two reads can have the page read just retired. After a write,
+each process pays one more round trip on its next read, to fetch the page under the new
+generation.
 """
 
 from __future__ import annotations
@@ -28,6 +36,9 @@ CACHE_NOTE = (
     " Anonymous reads are shared-cached and sent with `Cache-Control: public`; every response "
     "has an `ETag` (send it back in `If-None-Match` for a 304)."
 )
+
+
+_seen_generation: int | None = None  # the last generation this process read
 
 
 def _generation() -> int | None:
@@ -59,15 +70,64 @@ def invalidate() -> None:
     transaction.on_commit(_bump)
 
 
-def _page_key(request) -> str | None:
-    generation = _generation()
-    if generation is None:
-        return None
+def _page_key(request, generation: int) -> str:
     query = urlencode(sorted(request.GET.lists()), doseq=True)
     # The host is part of the key: pagination links in the body are absolute URLs.
     url = f"{request.get_host()}{request.path}?{query}"
     digest = hashlib.blake2b(url.encode(), digest_size=16).hexdigest()
     return f"catalogue:page:{generation}:{digest}"
+
+
+class PageRider:
+    """The cache reads of an anonymous page, sent with the request's rate count (see
+    concert.api.throttling): the generation, and the page under the generation this process
+    saw last. `accept` takes their values in `cache_keys()` order."""
+
+    def __init__(self, request):
+        self.generation = _seen_generation
+        self.page_key = None if self.generation is None else _page_key(request, self.generation)
+        self.fetched = False
+        self.current: int | None = None
+        self.body: bytes | None = None
+
+    def cache_keys(self) -> list[str]:
+        return [GENERATION_KEY] + ([self.page_key] if self.page_key else [])
+
+    def accept(self, values: list[Any]) -> None:
+        global _seen_generation
+        self.fetched = True
+        self.current = values[0]
+        if self.current is not None:
+            _seen_generation = self.current
+        if self.page_key is not None and self.current == self.generation:
+            self.body = values[1]
+
+
+def page_rider(request) -> PageRider | None:
+    """A rider for an anonymous GET (the only reads shared-cached), else None; kept on the
+    request for `read_response`."""
+    if request.method != "GET" or request.user.is_authenticated:
+        return None
+    rider = PageRider(request)
+    request._request.catalogue_page_rider = rider
+    return rider
+
+
+def _shared_body(request) -> tuple[str | None, bytes | None]:
+    """(page key, cached body or None) of an anonymous read; no key without the cache."""
+    global _seen_generation
+    rider = getattr(request._request, "catalogue_page_rider", None)
+    if rider is not None and rider.fetched and rider.current is not None:
+        generation, body = rider.current, rider.body
+    else:
+        generation, body = _generation(), None
+    if generation is None:
+        return None, None
+    _seen_generation = generation
+    key = _page_key(request, generation)
+    if body is None and (rider is None or key != rider.page_key):
+        body = cache.get(key)
+    return key, body
 
 
 def _etag(body: bytes) -> str:
@@ -89,8 +149,7 @@ def read_response(request, build: Callable[[], Any]) -> HttpResponse:
         body = JSONRenderer().render(build())
         cache_control = PRIVATE_CACHE_CONTROL
     else:
-        key = _page_key(request)
-        body = None if key is None else cache.get(key)
+        key, body = _shared_body(request)
         if body is None:
             body = JSONRenderer().render(build())
             if key is not None:

@@ -14,7 +14,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from apps.accounts.permissions import LicenseScope, is_staff, manages_event
-from apps.events.public_cache import CACHE_NOTE, read_response
+from apps.events.public_cache import CACHE_NOTE, page_rider, read_response
 from apps.tickets import selectors, services
 from apps.tickets.serializers import (
     CheckInResultSerializer,
@@ -55,6 +55,7 @@ class TicketTypesApi(TicketsApi):
     signed-in organizers change them."""
 
     permission_classes = [IsAuthenticatedOrReadOnly, LicenseScope]
+    cache_rider = staticmethod(page_rider)  # anonymous reads: one round trip to Redis
 
 
 class TicketTypeListApi(Pages, TicketTypesApi):

@@ -84,6 +84,10 @@ class RequestRateThrottle(SimpleRateThrottle):
         return [("anon", self.get_ident(request))]
 
     def allow_request(self, request, view) -> bool:
+        # A view's cache reads for this request (its `cache_rider`) travel with the first
+        # count, in the same round trip to Redis.
+        plan = getattr(view, "cache_rider", None)
+        rider = plan(request) if plan is not None else None
         for scope, ident in self.buckets(request):
             self.scope = scope
             self.rate = self.get_rate()
@@ -93,7 +97,8 @@ class RequestRateThrottle(SimpleRateThrottle):
             key = self.cache_format % {"scope": self.scope, "ident": ident}
             now = self.timer()
             window = int(now // self.duration)
-            count = self.count(f"{key}:{window}")
+            count = self.count(f"{key}:{window}", rider=rider)
+            rider = None
             if count is not None and count > self.num_requests:
                 self.refuse(request, now, window)
         return True
@@ -111,10 +116,14 @@ class RequestRateThrottle(SimpleRateThrottle):
     def wait(self) -> int | None:
         return self.retry_after
 
-    def count(self, key: str) -> int | None:
-        """This request's number in its window; None when the cache did not answer."""
+    def count(self, key: str, rider=None) -> int | None:
+        """This request's number in its window; None when the cache did not answer.
+
+        `rider`: reads to make in the same round trip (`cache_keys()`, then `accept(values)`); it
+        stays unanswered when the cache is not Redis or did not answer.
+        """
         try:
-            count = self._increment(key)
+            count = self._increment(key) if rider is None else self._increment_with(key, rider)
         except RedisError as exc:  # django-redis raises when DJANGO_REDIS_IGNORE_EXCEPTIONS is off
             logger.warning("rate limit not checked for %s: %s", key, exc)
             return None
@@ -130,6 +139,23 @@ class RequestRateThrottle(SimpleRateThrottle):
             if self.cache.add(key, 1, self.duration + 5):
                 return 1
             return self.cache.incr(key)  # another request made it first
+
+    def _increment_with(self, key: str, rider) -> int | None:
+        """The counter's INCR and EXPIRE NX (its first increment sets the expiry) and the
+        rider's GETs, pipelined: single-key commands, as valid on ElastiCache Serverless
+        (cluster mode, keys in different slots) as when sent one by one."""
+        client = getattr(self.cache, "client", None)
+        if not hasattr(client, "get_client"):  # not django-redis: the local-memory cache
+            return self._increment(key)
+        counter = client.make_key(key)
+        pipe = client.get_client(write=True).pipeline(transaction=False)
+        pipe.incr(counter)
+        pipe.expire(counter, self.duration + 5, nx=True)
+        for name in rider.cache_keys():
+            pipe.get(client.make_key(name))
+        count, _, *values = pipe.execute()
+        rider.accept([None if value is None else client.decode(value) for value in values])
+        return count
 
 
 class PictureUploadThrottle(RequestRateThrottle):

@@ -126,3 +126,33 @@ def test_reads_work_with_redis_down(api_client, settings):
     assert titles(api_client) == ["Still listed"]
     assert titles(api_client) == ["Still listed"]
     services.event_update(event=Event.objects.get(), data={"title": "Still editable"})
+
+
+@pytest.mark.redis
+def test_a_warm_anonymous_read_is_one_round_trip_to_redis_and_never_stale(
+        api_client, monkeypatch, django_capture_on_commit_callbacks):
+    """Rate count, generation and page travel in one pipeline; after a write the next read
+    pays one more round trip for the page under the new generation, and serves it."""
+    from concert.cache import CircuitBreakerMixin
+
+    event = EventFactory(title="Before")
+    assert titles(api_client) == ["Before"]  # renders the page and caches it
+    sent = []
+    send = CircuitBreakerMixin.send_packed_command
+
+    def counted(self, command, check_health=True):
+        sent.append(command)
+        return send(self, command, check_health)
+
+    monkeypatch.setattr(CircuitBreakerMixin, "send_packed_command", counted)
+
+    def round_trips(url="/api/v1/events") -> tuple[list[str], int]:
+        sent.clear()
+        return titles(api_client, url), len(sent)
+
+    assert round_trips() == (["Before"], 1)
+    with django_capture_on_commit_callbacks(execute=True):
+        services.event_update(event=event, data={"title": "After"})
+    assert round_trips() == (["After"], 3)  # pipeline, page, set
+    assert round_trips() == (["After"], 1)
+    assert round_trips("/api/v1/events?page_size=5") == (["After"], 2)  # a miss: set
