@@ -167,6 +167,15 @@ def redis_cache(url: str, *, timeout: float = 0.05) -> dict[str, Any]:
     }
 
 
+def login_rate(rate: str) -> str:
+    """ADMIN_LOGIN_RATE in django-ratelimit's form: N/period, the period optionally counted
+    ("5/15m": five per fifteen minutes)."""
+    if not re.fullmatch(r"[1-9][0-9]*/[1-9]?[0-9]*[smhd]", rate):
+        raise ConfigError(f"ADMIN_LOGIN_RATE must be a rate like 5/15m (per s, m, h or d), "
+                          f"not {rate!r}")
+    return rate
+
+
 def throttle_rates(**rates: str) -> dict[str, str | None]:
     """Request rates by scope from THROTTLE_<SCOPE>_RATE values; an empty one is no limit."""
     for scope, rate in rates.items():

@@ -9,6 +9,7 @@ from concert.config import (
     MULTIPART_FRAMING_BYTES,
     check_body_limits,
     database_from_env,
+    login_rate,
     redis_cache,
     require,
     secret_key_from_env,
@@ -112,6 +113,11 @@ CACHES = {"default": redis_cache(REDIS_URL, timeout=REDIS_TIMEOUT) if REDIS_URL 
 DJANGO_REDIS_IGNORE_EXCEPTIONS = True
 DJANGO_REDIS_LOG_IGNORED_EXCEPTIONS = False
 DJANGO_REDIS_LOGGER = "concert.cache"
+
+# Failed admin sign-ins per client address before it is refused until the window ends
+# (django-ratelimit's N/period, e.g. 5/15m); counted in the default cache.
+ADMIN_LOGIN_RATE = login_rate(env.str("ADMIN_LOGIN_RATE", default="5/15m"))
+RATELIMIT_FAIL_OPEN = True  # a cache outage must not lock every operator out
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},

@@ -33,6 +33,9 @@ urlpatterns = [
     path("api/schema", lazy_view("drf_spectacular.views.SpectacularAPIView"), name="schema"),
     path("api/docs", lazy_view("drf_spectacular.views.SpectacularSwaggerView",
                                url_name="schema"), name="docs"),
+    # The admin's sign-in behind its throttle (apps.accounts.login_throttle).
+    path("admin/login/", lazy_view("apps.accounts.login_throttle.admin_login"),
+         name="admin-login"),
     path("admin/", admin.site.urls),
     path("", core_apis.index, name="index"),
     path("media/<path:name>", core_media.picture, name="picture"),

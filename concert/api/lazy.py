@@ -11,14 +11,19 @@ from django.views.decorators.csrf import csrf_exempt
 
 
 def lazy_view(dotted_path: str, **initkwargs):
-    """A class-based view that is imported and built when first called."""
+    """A view (a class-based one, or a function) that is imported when first called.
+
+    The view protects itself against CSRF where it needs to (DRF's and Django's views do).
+    """
     view = None
 
     @csrf_exempt
     def dispatch(request, *args, **kwargs):
         nonlocal view
         if view is None:
-            view = import_string(dotted_path).as_view(**initkwargs)
+            view = import_string(dotted_path)
+            if hasattr(view, "as_view"):
+                view = view.as_view(**initkwargs)
         return view(request, *args, **kwargs)
 
     return dispatch

@@ -43,8 +43,8 @@ def client_address(request) -> str:
         address = ipaddress.ip_address(source)
     except ValueError:
         return "unknown"
-    if address.version == 6:
-        return str(ipaddress.ip_network((address, 64), strict=False))
+    if address.version == 6:  # the /64's first address: still an IP address, one per block
+        return str(ipaddress.ip_network((address, 64), strict=False).network_address)
     return str(address)
 
 

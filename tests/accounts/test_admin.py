@@ -48,3 +48,29 @@ def test_api_roles_do_not_open_the_admin(client):
     client.force_login(UserFactory(admin=True))
     response = client.get("/admin/accounts/user/")
     assert response.status_code == 302
+
+
+def test_admin_sign_in_locks_an_address_out_after_five_failures(client):
+    from django.test import Client
+
+    UserFactory(username="ops", password="right-password-1", is_staff=True, is_superuser=True,
+                cognito_sub=None)
+    attacker = Client(REMOTE_ADDR="198.51.100.7")
+
+    def sign_in(who: Client, password: str):
+        return who.post("/admin/login/?next=/admin/",
+                        {"username": "ops", "password": password})
+
+    failures = [sign_in(attacker, f"guess-{n}").status_code for n in range(5)]
+    locked = sign_in(attacker, "right-password-1")
+    elsewhere = sign_in(Client(REMOTE_ADDR="198.51.100.8"), "right-password-1")
+
+    assert failures == [200] * 5  # the form again, with its error
+    assert locked.status_code == 429
+    assert 1 <= int(locked["Retry-After"]) <= 15 * 60
+    assert locked.json() == {"error": {
+        "code": "login_locked",
+        "message": "Too many failed sign-ins from this address; try again when Retry-After "
+                   "says.",
+        "details": {}}}
+    assert (elsewhere.status_code, elsewhere["Location"]) == (302, "/admin/")

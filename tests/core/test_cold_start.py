@@ -68,6 +68,8 @@ def test_the_first_catalogue_request_loads_only_the_catalogue(fresh_process_env)
     # openapi module, and django.test with it) is needed to list events.
     assert modules & {"PIL", "boto3", "botocore", "drf_spectacular.openapi",
                       "django.test"} == set()
+    # Nor the admin's sign-in throttle, which loads with the first sign-in.
+    assert {m for m in modules if m.startswith("django_ratelimit")} == set()
     # Paused while Django started, the collector runs again, start-up's objects frozen.
     enabled, frozen = loaded["gc"]
     assert enabled

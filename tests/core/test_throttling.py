@@ -17,7 +17,7 @@ from rest_framework.test import APIClient, APIRequestFactory
 from apps.licensing.services import subscription_set
 from apps.usage.counters import counters
 from concert.api.throttling import RequestRateThrottle
-from concert.config import ConfigError, redis_cache, throttle_rates
+from concert.config import ConfigError, login_rate, redis_cache, throttle_rates
 from concert.lambda_handler import handler
 from tests.accounts.factories import UserFactory
 from tests.core.events import http_v2, lambda_context, rest_v1
@@ -219,6 +219,10 @@ def test_rates_are_checked_at_start_up():
         "key": "10/s", "user": None, "anon": "5000/day"}
     with pytest.raises(ConfigError, match="THROTTLE_ANON_RATE must be a rate like 120/min"):
         throttle_rates(anon="60 per minute")
+
+    assert login_rate("5/15m") == "5/15m"
+    with pytest.raises(ConfigError, match="ADMIN_LOGIN_RATE must be a rate like 5/15m"):
+        login_rate("5 per 15 minutes")
 
     result = manage("check", env={"THROTTLE_USER_RATE": "0/min"})
     assert result.returncode != 0
