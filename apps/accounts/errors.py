@@ -5,8 +5,11 @@ from rest_framework import status
 from apps.core.errors import ApplicationError, ServiceUnavailable
 
 
-class InvalidToken(Exception):
+class InvalidToken(ApplicationError):
     """The token can't be trusted; the message is safe to show to the client."""
+
+    status_code, code = status.HTTP_401_UNAUTHORIZED, "not_authenticated"
+    default_message = "The token is invalid."
 
 
 class KeysUnavailable(ServiceUnavailable):

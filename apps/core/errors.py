@@ -13,11 +13,19 @@ class ApplicationError(Exception):
     status_code = status.HTTP_400_BAD_REQUEST
     code = "invalid_request"
     default_message = "The request was refused."
+    retry_after: int | None = None  # seconds, sent as Retry-After when set
 
     def __init__(self, message: str | None = None, *, details: dict[str, Any] | None = None):
         self.message = message or self.default_message
         self.details = details or {}
         super().__init__(self.message)
+
+
+class InvalidFields(ApplicationError):
+    """Fields a serializer accepted that a rule of the domain refuses; `details` names them."""
+
+    status_code, code = status.HTTP_400_BAD_REQUEST, "invalid"
+    default_message = "The request has invalid fields."
 
 
 class NotFound(ApplicationError):
@@ -43,3 +51,13 @@ class InvalidState(Conflict):
 class ServiceUnavailable(ApplicationError):
     status_code, code = status.HTTP_503_SERVICE_UNAVAILABLE, "unavailable"
     default_message = "A service this request needs is unavailable. Try again shortly."
+
+
+class TooManyRequests(ApplicationError):
+    status_code, code = status.HTTP_429_TOO_MANY_REQUESTS, "throttled"
+    default_message = "Too many requests."
+
+    def __init__(self, message: str | None = None, *, retry_after: int,
+                 details: dict[str, Any] | None = None):
+        super().__init__(message, details=details)
+        self.retry_after = retry_after

@@ -8,9 +8,9 @@ import stat
 
 from django.core.exceptions import SuspiciousFileOperation
 from django.http import FileResponse, Http404, HttpResponseNotModified
-from django.utils.http import parse_etags
 from django.views.decorators.http import require_safe
 
+from apps.core.http import if_none_match
 from apps.core.pictures import CONTENT_TYPES, picture_storage
 
 # Names are content-addressed: a name never points at other bytes, so caches may keep it.
@@ -31,8 +31,7 @@ def picture(request, name: str):
         raise Http404
     version = f"{name}:{info.st_size}:{info.st_mtime_ns}".encode()
     etag = f'"{hashlib.sha256(version).hexdigest()[:32]}"'
-    if_none_match = parse_etags(request.headers.get("If-None-Match", ""))
-    if etag in if_none_match or "*" in if_none_match:
+    if if_none_match(request, etag):
         response = HttpResponseNotModified()
     else:
         response = FileResponse(open(path, "rb"), content_type=content_type)  # noqa: SIM115

@@ -5,11 +5,6 @@ from rest_framework import status
 from apps.core.errors import ApplicationError, Conflict
 
 
-class InvalidFilters(ApplicationError):
-    status_code, code = status.HTTP_400_BAD_REQUEST, "invalid"
-    default_message = "The request has invalid fields."
-
-
 class ScheduleInvalid(ApplicationError):
     status_code, code = status.HTTP_400_BAD_REQUEST, "invalid_schedule"
     default_message = "An event or set must end after it starts."

@@ -28,6 +28,8 @@ from django.http import HttpResponse, HttpResponseNotModified
 from django.utils.cache import patch_vary_headers
 from rest_framework.renderers import JSONRenderer
 
+from apps.core.http import if_none_match
+
 GENERATION_KEY = "catalogue:generation"
 PAGE_TTL = 300
 PUBLIC_CACHE_CONTROL = "public, max-age=60, stale-while-revalidate=300"
@@ -134,11 +136,6 @@ def _etag(body: bytes) -> str:
     return '"' + hashlib.blake2b(body, digest_size=16).hexdigest() + '"'
 
 
-def _matches(header: str, etag: str) -> bool:
-    tags = {tag.strip().removeprefix("W/") for tag in header.split(",")}
-    return "*" in tags or etag in tags
-
-
 def read_response(request, build: Callable[[], Any]) -> HttpResponse:
     """Renders `build()` as JSON: cached for anonymous callers, with an ETag for everyone.
 
@@ -156,7 +153,7 @@ def read_response(request, build: Callable[[], Any]) -> HttpResponse:
                 cache.set(key, body, PAGE_TTL)
         cache_control = PUBLIC_CACHE_CONTROL
     etag = _etag(body)
-    if _matches(request.headers.get("If-None-Match", ""), etag):
+    if if_none_match(request, etag):
         response = HttpResponseNotModified()
     else:
         response = HttpResponse(body, content_type="application/json")

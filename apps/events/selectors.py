@@ -7,8 +7,7 @@ from typing import Any
 from django.db.models import Prefetch, Q, QuerySet
 
 from apps.accounts.permissions import is_organizer, is_staff
-from apps.core.errors import NotFound
-from apps.events.errors import InvalidFilters
+from apps.core.errors import InvalidFields, NotFound
 from apps.events.filters import ArtistFilter, EventFilter, VenueFilter
 from apps.events.models import Artist, Event, EventPicture, EventStatus, Performance, Venue
 
@@ -26,7 +25,7 @@ def _filtered(filterset_class, data: Any, queryset: QuerySet) -> QuerySet:
     filterset = filterset_class(data=data, queryset=queryset)
     if not filterset.is_valid():
         errors = {name: list(messages) for name, messages in filterset.errors.items()}
-        raise InvalidFilters(details=errors)
+        raise InvalidFields(details=errors)
     return filterset.qs
 
 

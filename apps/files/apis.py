@@ -11,6 +11,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from apps.accounts.permissions import LicenseScope
+from apps.core.http import content_length
 from apps.files import selectors, services
 from apps.files.serializers import (
     DownloadSerializer,
@@ -125,12 +126,9 @@ class LocalUploadApi(SignedUrlApi):
         responses={204: None, **error_responses(400, 403, 404, 409, 503)},
     )
     def post(self, request):
-        try:
-            content_length = int(request.META.get("CONTENT_LENGTH") or 0)
-        except ValueError:
-            content_length = 0
+        # RequestBodyLimitMiddleware answered a Content-Length that is not a number.
         grant = services.file_local_upload_authorize(
-            token=request.query_params.get("token", ""), content_length=content_length
+            token=request.query_params.get("token", ""), content_length=content_length(request)
         )
         upload = request.FILES.get("file")
         services.file_local_upload_receive(

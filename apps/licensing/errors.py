@@ -20,11 +20,6 @@ class LicenseKeyExpired(InvalidLicenseKey):
     default_message = "The license key has expired."
 
 
-class InvalidScopes(ApplicationError):
-    status_code, code = status.HTTP_400_BAD_REQUEST, "invalid"
-    default_message = "The request has invalid fields."
-
-
 class TooManyLicenseKeys(Conflict):
     code = "too_many_license_keys"
     default_message = "This account already has the most active license keys it may hold."
@@ -33,8 +28,3 @@ class TooManyLicenseKeys(Conflict):
 class LicenseKeyInactive(InvalidState):
     code = "license_key_inactive"
     default_message = "The license key is revoked or expired; create a new one instead."
-
-
-class ExpiryBeyondLifetime(ApplicationError):
-    status_code, code = status.HTTP_400_BAD_REQUEST, "invalid"
-    default_message = "The request has invalid fields."

@@ -12,10 +12,9 @@ from django.db.models import Q
 from django.utils import timezone
 
 from apps.accounts.roles import RANK, Role, lower_role
+from apps.core.errors import InvalidFields
 from apps.licensing import keys
 from apps.licensing.errors import (
-    ExpiryBeyondLifetime,
-    InvalidScopes,
     LicenseKeyInactive,
     TooManyLicenseKeys,
 )
@@ -31,7 +30,7 @@ def _clean_scopes(scopes: Iterable[str]) -> list[str]:
     chosen = set(scopes)
     unknown = sorted(chosen - set(Scope.values))
     if unknown or not chosen:
-        raise InvalidScopes(details={"scopes": [f"Unknown scope: {s}." for s in unknown]
+        raise InvalidFields(details={"scopes": [f"Unknown scope: {s}." for s in unknown]
                                      or ["Choose at least one scope."]})
     return sorted(chosen)
 
@@ -62,7 +61,7 @@ def license_key_create(*, owner, name: str, scopes: Iterable[str],
     lifetime = key_lifetime_days(owner_id=owner.pk, plan=plan)
     latest = now + timedelta(days=lifetime)
     if expires_at is not None and expires_at > latest:
-        raise ExpiryBeyondLifetime(details={"expires_at": [
+        raise InvalidFields(details={"expires_at": [
             f"Must be within {lifetime} days (the plan's key lifetime): "
             f"at the latest {latest.isoformat()}."]})
     raw, prefix, key_hash = keys.generate()

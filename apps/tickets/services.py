@@ -9,14 +9,11 @@ other crosswise. The database refuses what slips through anyway (check constrain
 
 from __future__ import annotations
 
-import functools
 import hashlib
 import json
-import random
 import re
 import secrets
-import time
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
@@ -24,12 +21,13 @@ from typing import Any, TypeVar
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.db import OperationalError, connection, transaction
+from django.db import connection, transaction
 from django.db.models import F, Sum
 from django.db.models.lookups import LessThanOrEqual
 from django.utils import timezone
 
-from apps.core.errors import NotFound, ServiceUnavailable
+from apps.core.db import retry_on_lock_conflict
+from apps.core.errors import NotFound
 from apps.events import availability, public_cache
 from apps.events.models import Event, EventStatus
 from apps.tickets import errors
@@ -45,9 +43,6 @@ from apps.tickets.models import (
 
 CURRENCY_CODE = re.compile(r"^[A-Z]{3}$")
 TICKET_CODE_BYTES = 18  # 24 URL-safe characters, 144 random bits
-# MySQL error numbers worth a fresh attempt: lock wait timeout, deadlock.
-RETRYABLE_DB_ERRORS = frozenset({1205, 1213})
-ATTEMPTS = 4
 
 T = TypeVar("T")
 
@@ -56,27 +51,6 @@ T = TypeVar("T")
 class OrderLine:
     ticket_type_id: int
     quantity: int
-
-
-def _retry_on_lock_conflict(func: Callable[..., T]) -> Callable[..., T]:
-    """Runs a whole transaction again when MySQL picks it as a deadlock victim or a lock
-    wait times out; an outer transaction is doomed by then, so inside one it re-raises."""
-
-    @functools.wraps(func)
-    def wrapper(*args: Any, **kwargs: Any) -> T:
-        retry = not transaction.get_connection().in_atomic_block
-        for attempt in range(1, ATTEMPTS + 1):
-            try:
-                return func(*args, **kwargs)
-            except OperationalError as exc:
-                if not retry or not exc.args or exc.args[0] not in RETRYABLE_DB_ERRORS:
-                    raise
-                if attempt == ATTEMPTS:
-                    raise ServiceUnavailable("Too many orders at once; try again.") from exc
-                time.sleep(random.uniform(0.005, 0.02) * attempt)  # noqa: S311 (jitter)
-        raise AssertionError("unreachable")
-
-    return wrapper
 
 
 # Ticket types -----------------------------------------------------------------------------
@@ -200,7 +174,7 @@ def _require_event_currency(*, event: Event, currency: str, exclude_pk: int | No
 # Orders -----------------------------------------------------------------------------------
 
 
-@_retry_on_lock_conflict
+@retry_on_lock_conflict(busy_message="Too many orders at once; try again.")
 def order_create(
     *,
     buyer,
@@ -412,7 +386,7 @@ def _sold_out(*, ticket_type_id: int, requested: int, available: int) -> errors.
     })
 
 
-@_retry_on_lock_conflict
+@retry_on_lock_conflict(busy_message="Too many orders at once; try again.")
 def order_cancel(*, order: Order, actor, as_operator: bool = False) -> Order:
     """The buyer cancels before the event starts; operators (staff through the API, the
     admin site) cancel any order at any time."""

@@ -8,10 +8,11 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from django.contrib.auth import get_user_model
-from django.db import IntegrityError, OperationalError, transaction
+from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
 
+from apps.core.db import retry_on_lock_conflict
 from apps.licensing.models import LicenseKey
 from apps.usage.counters import RETENTION_DAYS, CountersUnavailable, counters, parse_field
 from apps.usage.metering import Subject
@@ -24,7 +25,6 @@ logger = logging.getLogger(__name__)
 OUTAGE_PAUSE_SECONDS = 5.0
 FLUSH_LEASE = timedelta(minutes=10)
 LEDGER_DAYS = 30
-DEADLOCK_RETRIES = 3
 
 _paused_until = 0.0
 
@@ -94,14 +94,7 @@ def _apply_batch(store, day: date, token: str, report: FlushReport) -> None:
     rows: dict[tuple[int, int | None, str], int] = {}
     for field, count in store.read_batch(day=day, token=token).items():
         rows[parse_field(field)] = rows.get(parse_field(field), 0) + count
-    for attempt in range(DEADLOCK_RETRIES):
-        try:
-            applied = _apply_rows(day, token, rows)
-            break
-        except OperationalError:
-            if attempt == DEADLOCK_RETRIES - 1:
-                raise
-            logger.warning("usage flush: batch %s retried after a database conflict", token)
+    applied = _apply_rows(day, token, rows)
     store.close_batch(day=day, token=token)
     report.batches += 1
     if applied:
@@ -111,6 +104,7 @@ def _apply_batch(store, day: date, token: str, report: FlushReport) -> None:
         report.replayed += 1
 
 
+@retry_on_lock_conflict()
 @transaction.atomic
 def _apply_rows(day: date, token: str, rows: dict[tuple[int, int | None, str], int]) -> bool:
     _, created = UsageFlush.objects.get_or_create(

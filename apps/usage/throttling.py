@@ -48,5 +48,5 @@ class UsageQuotaThrottle(BaseThrottle):
                   else plan_limits_for_user(user_id=subject.user_id))
         message = quota_message(limits, group, *counts)
         if message is not None:
-            raise QuotaExceeded(message, wait=seconds_to_midnight(now))
+            raise QuotaExceeded(message, retry_after=seconds_to_midnight(now))
         return True

@@ -50,7 +50,10 @@ def error_response(status_code: int, code: str | None = None, message: str | Non
 def exception_handler(exc: Exception, context: dict[str, Any]):
     """DRF's EXCEPTION_HANDLER: domain errors and DRF errors share the envelope."""
     if isinstance(exc, ApplicationError):
-        return error_response(exc.status_code, exc.code, exc.message, exc.details)
+        response = error_response(exc.status_code, exc.code, exc.message, exc.details)
+        if exc.retry_after is not None:
+            response["Retry-After"] = str(exc.retry_after)
+        return response
     if isinstance(exc, OperationalError):
         logger.warning("database unavailable: %s", exc)
         response = error_response(status.HTTP_503_SERVICE_UNAVAILABLE, "unavailable",

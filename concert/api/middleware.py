@@ -11,6 +11,7 @@ from django.http.response import HttpResponseRedirectBase
 from django.urls import Resolver404, resolve
 from whitenoise.middleware import WhiteNoiseMiddleware
 
+from apps.core.http import content_length
 from concert.api import logging as request_logging
 from concert.api.errors import error_response
 
@@ -56,6 +57,7 @@ class RequestBodyLimitMiddleware:
     """Refuses a body larger than DATA_UPLOAD_MAX_MEMORY_SIZE before the view reads it.
 
     Django enforces the limit only on request.body/POST; DRF's parsers read the stream.
+    A Content-Length that is not a number is a 400 for every view.
     A view class that bounds its body itself (a signed upload) sets `bounds_own_body = True`.
     """
 
@@ -66,12 +68,12 @@ class RequestBodyLimitMiddleware:
         return self.get_response(request)
 
     def process_view(self, request, view_func, view_args, view_kwargs):
-        if getattr(getattr(view_func, "cls", None), "bounds_own_body", False):
-            return None
         try:
-            length = int(request.META.get("CONTENT_LENGTH") or 0)
+            length = content_length(request)
         except ValueError:
             return error_response(400, "bad_request", "Content-Length is not a number.")
+        if getattr(getattr(view_func, "cls", None), "bounds_own_body", False):
+            return None
         if length > settings.DATA_UPLOAD_MAX_MEMORY_SIZE:
             return error_response(
                 413, "payload_too_large",

@@ -7,11 +7,10 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from apps.core.errors import NotFound
+from apps.core.errors import InvalidFields, NotFound
 from apps.licensing import keys
 from apps.licensing.errors import (
     InvalidLicenseKey,
-    InvalidScopes,
     LicenseKeyExpired,
     LicenseKeyInactive,
     LicenseKeyRevoked,
@@ -129,7 +128,7 @@ def test_an_account_holds_a_bounded_number_of_active_keys():
 
 
 def test_scopes_outside_the_vocabulary_are_refused():
-    with pytest.raises(InvalidScopes) as err:
+    with pytest.raises(InvalidFields) as err:
         make_key(scopes=["events:read", "admin:write"])
     assert err.value.details == {"scopes": ["Unknown scope: admin:write."]}
 
