@@ -13,7 +13,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from django.contrib.auth.hashers import make_password
-from django.db import transaction
+from django.db import IntegrityError, transaction
 
 from apps.accounts.errors import InvalidClaims
 from apps.accounts.models import User
@@ -39,10 +39,14 @@ def user_sync_from_claims(*, claims: Mapping[str, Any]) -> User:
     email = claims.get("email") if isinstance(claims.get("email"), str) else ""
     # get_or_create retries the read after an IntegrityError on the unique cognito_sub,
     # so two first requests at once end in one user.
-    user, created = User.objects.get_or_create(
-        cognito_sub=sub,
-        defaults={"username": sub, "email": email, "role": role, "password": make_password(None)},
-    )
+    defaults = {"username": sub, "email": email, "role": role, "password": make_password(None)}
+    try:
+        user, created = User.objects.get_or_create(cognito_sub=sub, defaults=defaults)
+    except IntegrityError:
+        # The sub is another account's username (an operator's, say). Usernames made in the
+        # admin cannot hold a colon, so this one is free.
+        defaults["username"] = f"cognito:{sub}"
+        user, created = User.objects.get_or_create(cognito_sub=sub, defaults=defaults)
     if created:
         return user
     changes: dict[str, Any] = {}

@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import datetime
+
 import django_filters
+from django import forms
 from django.db.models import Exists, OuterRef, Q
+from django_filters.fields import IsoDateTimeField
 
 from apps.events.models import Artist, Event, EventStatus, Performance, Venue
 
@@ -14,12 +18,30 @@ EVENT_ORDERINGS = {
 }
 
 
+class UtcIsoDateTimeField(IsoDateTimeField):
+    """An ISO 8601 date-time that exists in UTC too (the database compares in UTC): the
+    first and last days of the calendar with an offset fall outside it."""
+
+    def clean(self, value):
+        parsed = super().clean(value)
+        if parsed is not None and parsed.tzinfo is not None:
+            try:
+                parsed.astimezone(datetime.UTC)
+            except OverflowError:
+                raise forms.ValidationError("Date-time out of range.", code="overflow") from None
+        return parsed
+
+
+class UtcIsoDateTimeFilter(django_filters.IsoDateTimeFilter):
+    field_class = UtcIsoDateTimeField
+
+
 class EventFilter(django_filters.FilterSet):
     city = django_filters.CharFilter(field_name="venue__city", lookup_expr="iexact")
     venue = django_filters.CharFilter(field_name="venue__slug", help_text="Venue slug.")
     artist = django_filters.CharFilter(method="filter_artist", help_text="Artist slug.")
-    starts_after = django_filters.IsoDateTimeFilter(field_name="starts_at", lookup_expr="gte")
-    starts_before = django_filters.IsoDateTimeFilter(field_name="starts_at", lookup_expr="lt")
+    starts_after = UtcIsoDateTimeFilter(field_name="starts_at", lookup_expr="gte")
+    starts_before = UtcIsoDateTimeFilter(field_name="starts_at", lookup_expr="lt")
     status = django_filters.ChoiceFilter(choices=EventStatus.choices)
     q = django_filters.CharFilter(
         method="filter_q", max_length=100, help_text="Words in the title, an artist or venue name."

@@ -10,11 +10,12 @@ from apps.accounts.permissions import is_organizer, is_staff
 from apps.core.errors import InvalidFields, NotFound
 from apps.events.filters import ArtistFilter, EventFilter, VenueFilter
 from apps.events.models import Artist, Event, EventPicture, EventStatus, Performance, Venue
+from apps.events.validators import slug_reads_as_id
 
 
 def _by_ref(queryset: QuerySet, ref: str | int, what: str):
     """Looks a row up by id (digits) or slug; slugs are never all digits."""
-    lookup = {"pk": int(ref)} if str(ref).isdigit() else {"slug": ref}
+    lookup = {"pk": int(ref)} if slug_reads_as_id(str(ref)) else {"slug": ref}
     try:
         return queryset.get(**lookup)
     except queryset.model.DoesNotExist:

@@ -36,8 +36,9 @@ def validate_timezone_name(value: str) -> None:
 
 
 def slug_reads_as_id(value: str) -> bool:
-    """`/events/{slug-or-id}` reads a reference made only of digits as an id."""
-    return value.isdigit()
+    """`/events/{slug-or-id}` reads a reference made only of ASCII digits as an id (other
+    digits, such as ² or ٣, are no id: they make a slug that matches nothing)."""
+    return value.isascii() and value.isdigit()
 
 
 def validate_slug(value: str) -> None:

@@ -184,6 +184,19 @@ def test_dev_issuer_tokens_are_accepted_locally(api_client):
     assert (response.json()["sub"], response.json()["role"]) == ("dev-1", "staff")
 
 
+def test_a_sub_that_is_another_accounts_username_makes_its_own_account(api_client):
+    operator = UserFactory(username="ops", cognito_sub=None, staff=True)
+    token = dev_token_mint(email="someone@example.com", groups=[], sub="ops")
+
+    response = get_me(api_client, token)
+
+    assert response.status_code == 200
+    user = User.objects.get(cognito_sub="ops")
+    assert (user.username, user.role) == ("cognito:ops", Role.FAN)
+    operator.refresh_from_db()
+    assert (operator.username, operator.cognito_sub) == ("ops", None)
+
+
 def test_dev_issuer_tokens_are_refused_when_a_user_pool_is_configured(api_client, settings,
                                                                       jwks_server):
     token = dev_token_mint(email="dev@example.com", groups=[], kind="id")

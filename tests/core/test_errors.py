@@ -78,3 +78,17 @@ def test_csrf_failure_is_json(db):
     response = client.post("/admin/login/", {"username": "x", "password": "y"})
     assert response.status_code == 403
     assert envelope(response)["error"]["code"] == "csrf_failed"
+
+
+@pytest.mark.parametrize("body", [
+    "[" * 100_000 + "]" * 100_000,
+    '{"a":' * 100_000 + "1" + "}" * 100_000,
+])
+def test_json_nested_too_deeply_is_a_400(body):
+    response = Client().generic("POST", "/widgets/", body, content_type="application/json")
+    assert response.status_code == 400
+    assert envelope(response) == {"error": {
+        "code": "parse_error",
+        "message": "JSON parse error - the document is nested too deeply.",
+        "details": {},
+    }}

@@ -370,6 +370,30 @@ def test_bad_listing_filters_are_a_clear_400(api_client):
     })
 
 
+@pytest.mark.parametrize("value", [
+    "9999-12-31T23:59:59.999999-23:59",  # past the calendar's end once in UTC
+    "0001-01-01T00:00:00+14:00",  # before its start
+])
+def test_listing_date_times_outside_the_calendar_in_utc_are_a_400(api_client, value):
+    response = api_client.get("/api/v1/events", {"starts_after": value, "starts_before": value})
+
+    assert response.status_code == 400
+    assert response.json() == error("invalid", "The request has invalid fields.", {
+        "starts_after": ["Date-time out of range."], "starts_before": ["Date-time out of range."],
+    })
+
+
+@pytest.mark.parametrize("kind", ["events", "venues", "artists"])
+@pytest.mark.parametrize("ref", ["\u00b2", "\u0663", "1\u00b2"])  # ², Arabic-Indic 3, 1²
+def test_references_of_other_digits_than_ascii_are_no_ids(api_client, kind, ref):
+    EventFactory(slug="x")
+
+    response = api_client.get(f"/api/v1/{kind}/{ref}")
+
+    assert response.status_code == 404
+    assert response.json()["error"]["code"] == "not_found"
+
+
 def test_event_listing_query_count_is_constant(api_client, django_assert_num_queries):
     def add_events(count: int) -> None:
         for _ in range(count):
