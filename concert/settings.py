@@ -185,9 +185,9 @@ check_body_limits(body=DATA_UPLOAD_MAX_MEMORY_SIZE, picture=PICTURE_MAX_BYTES)
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "concert.api.authentication.FailedAuthenticationGate",
-        "concert.api.authentication.ApiGatewayAuthentication",
-        "concert.api.authentication.BearerJWTAuthentication",
+        "apps.licensing.authentication.FailedAuthenticationGate",
+        "apps.accounts.authentication.ApiGatewayAuthentication",
+        "apps.accounts.authentication.BearerJWTAuthentication",
         "apps.licensing.authentication.LicenseKeyAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": [
@@ -226,6 +226,10 @@ THROTTLE_RATES = throttle_rates(
     auth_failure=env.str("THROTTLE_AUTH_FAILURE_RATE", default="20/min"),
     picture=env.str("THROTTLE_PICTURE_RATE", default="10/min"),
 )
+
+# Modules of drf-spectacular extensions (authentication schemes), loaded when the schema is
+# first built (concert.api.annotations).
+SCHEMA_EXTENSION_MODULES = ["apps.accounts.schema", "apps.licensing.schema"]
 
 SPECTACULAR_SETTINGS = {
     "TITLE": "Concert API",

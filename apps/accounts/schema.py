@@ -13,7 +13,7 @@ COGNITO_JWT = {
 
 
 class BearerJwtScheme(OpenApiAuthenticationExtension):
-    target_class = "concert.api.authentication.BearerJWTAuthentication"
+    target_class = "apps.accounts.authentication.BearerJWTAuthentication"
     name = "cognitoJwt"
 
     def get_security_definition(self, auto_schema):
@@ -23,7 +23,7 @@ class BearerJwtScheme(OpenApiAuthenticationExtension):
 class ApiGatewayJwtScheme(OpenApiAuthenticationExtension):
     """The same bearer token, checked by API Gateway's authorizer: described once, above."""
 
-    target_class = "concert.api.authentication.ApiGatewayAuthentication"
+    target_class = "apps.accounts.authentication.ApiGatewayAuthentication"
     name: list[str] = []
 
     def get_security_requirement(self, auto_schema):
@@ -36,7 +36,7 @@ class ApiGatewayJwtScheme(OpenApiAuthenticationExtension):
 class FailedAuthenticationGateScheme(OpenApiAuthenticationExtension):
     """Not a credential: the failed-authentication limit that runs before the others."""
 
-    target_class = "concert.api.authentication.FailedAuthenticationGate"
+    target_class = "apps.licensing.authentication.FailedAuthenticationGate"
     name: list[str] = []
 
     def get_security_requirement(self, auto_schema):

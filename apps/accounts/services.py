@@ -19,9 +19,12 @@ from apps.accounts.errors import InvalidClaims
 from apps.accounts.models import User
 from apps.accounts.roles import RANK, Role, groups_from_claim, role_from_groups
 from apps.core.pictures import picture_delete, picture_store
-from apps.licensing.services import license_keys_revoke_above
+from apps.core.steps import Steps
 
 PROFILE_FIELDS = ("display_name", "bio")
+# What other apps do when a user loses a role (licensing: keys made with it stop working),
+# in the same transaction.
+role_lowered = Steps("role lowered")
 SUB_MAX_LENGTH = User._meta.get_field("cognito_sub").max_length
 
 
@@ -59,8 +62,7 @@ def user_sync_from_claims(*, claims: Mapping[str, Any]) -> User:
         with transaction.atomic() if lost_role else contextlib.nullcontext():
             User.objects.filter(pk=user.pk).update(**changes)
             if lost_role:
-                # Keys made with a role the user no longer has stop working.
-                license_keys_revoke_above(owner_id=user.pk, role=role)
+                role_lowered.run(owner_id=user.pk, role=role)
         for field, value in changes.items():
             setattr(user, field, value)
     return user

@@ -6,6 +6,7 @@ from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from rest_framework import serializers
 
+from apps.core.pictures import picture_url
 from apps.events.availability import Availability
 from apps.events.models import Artist, Event, EventPicture, Performance, Venue
 from apps.events.validators import country_code_clean, validate_timezone_name
@@ -114,13 +115,9 @@ class EventPictureSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
     def get_url(self, picture: EventPicture) -> str:
-        from apps.core.pictures import picture_url
-
         return picture_url(picture.name)
 
     def get_thumbnail_url(self, picture: EventPicture) -> str:
-        from apps.core.pictures import picture_url
-
         return picture_url(picture.thumbnail_name)
 
 

@@ -12,6 +12,8 @@ from django.utils import timezone
 from django.utils.text import slugify
 
 from apps.core.errors import InvalidState
+from apps.core.pictures import picture_delete, picture_store
+from apps.core.steps import Steps
 from apps.events import public_cache
 from apps.events.errors import (
     AlreadyInLineup,
@@ -25,6 +27,9 @@ from apps.events.models import Artist, Event, EventPicture, EventStatus, Perform
 from apps.events.validators import slug_reads_as_id
 
 SLUG_ATTEMPTS = 5
+# What other apps do when an event is cancelled (tickets: cancel every order), in its
+# transaction.
+event_cancelled = Steps("event cancelled")
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -250,14 +255,12 @@ def event_publish(*, event: Event) -> Event:
 @catalogue_write
 def event_cancel(*, event: Event) -> Event:
     """Cancels a published event and, in the same transaction, every order for it."""
-    from apps.tickets.services import order_cancel_all_for_event
-
     event = _locked(event)
     if event.status != EventStatus.PUBLISHED:
         raise InvalidState(f"Only published events can be cancelled; this one is {event.status}.")
     event.status, event.cancelled_at = EventStatus.CANCELLED, timezone.now()
     event.save(update_fields=["status", "cancelled_at", "updated_at"])
-    order_cancel_all_for_event(event=event)
+    event_cancelled.run(event=event)
     return event
 
 
@@ -363,8 +366,6 @@ def _require_gallery_room(event: Event) -> None:
 
 def event_picture_add(*, event: Event, upload: Any) -> EventPicture:
     """Stores an uploaded picture (validated like avatars) at the end of the gallery."""
-    from apps.core.pictures import picture_store
-
     _require_editable(event)
     # Decoding and re-encoding take a while: done before the event row is locked.
     stored = picture_store(upload=upload, prefix=f"events/{event.pk}")
@@ -407,15 +408,11 @@ def _picture_names(pictures) -> list[str]:
 def _delete_files_on_commit(names: list[str]) -> None:
     if not names:
         return
-    from apps.core.pictures import picture_delete
-
     # Files go only once the rows are gone for good: a rollback keeps both.
     transaction.on_commit(lambda: picture_delete(names=names))
 
 
 def _discard_unreferenced(names: list[str]) -> None:
-    from apps.core.pictures import picture_delete
-
     # Picture names come from the content: an identical picture already in the gallery
     # shares these files and keeps them.
     referenced = EventPicture.objects.filter(

@@ -1,12 +1,16 @@
-"""DRF authentication for partner requests that carry a license key in X-Api-Key."""
+"""DRF authentication for partner requests that carry a license key in X-Api-Key, and the gate
+in front of every authentication that refuses addresses past their failed-authentication rate."""
 
 from __future__ import annotations
 
 from rest_framework import authentication, exceptions
 
+from apps.accounts.authentication import CognitoAuthentication
 from apps.licensing.errors import InvalidLicenseKey
 from apps.licensing.selectors import key_user, license_key_from_raw
 from apps.licensing.services import license_key_touch
+from concert.api.paths import is_partner_path
+from concert.api.throttling import FailedAuthenticationThrottle, has_credentials
 
 HEADER = "X-Api-Key"
 
@@ -28,3 +32,20 @@ class LicenseKeyAuthentication(authentication.BaseAuthentication):
 
     def authenticate_header(self, request) -> str:
         return f'ApiKey realm="api", header="{HEADER}"'
+
+
+class FailedAuthenticationGate(CognitoAuthentication):
+    """First in line: an address past its failed-authentication rate gets a 429 for any
+    request carrying credentials, before they are checked (FailedAuthenticationThrottle).
+    Being first, it also names the 401 challenge: a license key's on partner paths, else a
+    bearer token's."""
+
+    def authenticate(self, request):
+        if has_credentials(request):
+            FailedAuthenticationThrottle().allow_request(request, None)
+        return None
+
+    def authenticate_header(self, request) -> str:
+        if is_partner_path(request.path_info):
+            return LicenseKeyAuthentication().authenticate_header(request)
+        return super().authenticate_header(request)

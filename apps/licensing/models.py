@@ -114,6 +114,11 @@ class LicenseKey(TimeStampedModel):
     def __str__(self) -> str:
         return f"{self.name} ({self.prefix})"
 
+    def throttle_buckets(self) -> list[tuple[str, object]]:
+        """The rate limits a request with this key counts against (concert.api.throttling):
+        the key's own, and its owner's keys' together, so more keys make no more requests."""
+        return [("key", self.pk), ("partner", self.owner_id)]
+
     @property
     def is_expired(self) -> bool:
         return self.expires_at is not None and self.expires_at <= timezone.now()

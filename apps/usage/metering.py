@@ -39,11 +39,6 @@ def endpoint_group(path_info: str) -> str | None:
     return segment if _GROUP.fullmatch(segment) else None
 
 
-def metering_skip(django_request) -> None:
-    """A request refused before any work (the rate limit) is neither metered nor billed."""
-    setattr(django_request, COUNTED, True)
-
-
 def subject_of(user, auth) -> Subject | None:
     from apps.licensing.models import LicenseKey
 

@@ -15,7 +15,10 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable
+from importlib import import_module
 from typing import Any
+
+from django.conf import settings
 
 _pending: list[tuple[str, tuple, dict, Any]] = []
 _lock = threading.RLock()
@@ -49,10 +52,10 @@ extend_schema_view = _deferred("extend_schema_view")
 
 
 def apply_annotations(endpoints):
-    """Preprocessing hook: registers the auth extensions and replays recorded annotations."""
+    """Preprocessing hook: loads the apps' schema extensions and replays recorded annotations."""
     global _applied
-    import apps.accounts.schema
-    import apps.licensing.schema  # noqa: F401  (registers the license key scheme)
+    for module in settings.SCHEMA_EXTENSION_MODULES:
+        import_module(module)  # their classes register drf-spectacular extensions
 
     with _lock:
         pending, _pending[:] = list(_pending), []

@@ -12,9 +12,6 @@ from redis.exceptions import RedisError
 from rest_framework import exceptions
 from rest_framework.throttling import SimpleRateThrottle
 
-from apps.licensing.models import LicenseKey
-from apps.usage.metering import metering_skip
-
 logger = logging.getLogger(__name__)
 
 CALLERS = {
@@ -77,8 +74,9 @@ class RequestRateThrottle(SimpleRateThrottle):
         making more keys does not make more requests; the owner's own (JWT) requests have
         their own account rate, out of reach of a runaway partner integration.
         """
-        if isinstance(request.auth, LicenseKey):
-            return [("key", request.auth.pk), ("partner", request.auth.owner_id)]
+        own_buckets = getattr(request.auth, "throttle_buckets", None)  # a license key's
+        if own_buckets is not None:
+            return own_buckets()
         if request.user.is_authenticated:
             return [("user", request.user.pk)]
         return [("anon", self.get_ident(request))]
@@ -105,8 +103,8 @@ class RequestRateThrottle(SimpleRateThrottle):
 
     def refuse(self, request, now: float, window: int):
         self.retry_after = max(math.ceil((window + 1) * self.duration - now), 1)
-        metering_skip(request._request)
         # Raised rather than returned: DRF would still run the quota throttle, which meters.
+        # A 429 of these limits is not metered either (UsageMeteringMiddleware).
         raise exceptions.Throttled(
             self.retry_after,
             detail=f"Too many requests from {CALLERS[self.scope]}: the limit is "

@@ -350,7 +350,7 @@ def test_checksum_is_refused_past_the_verification_bound(local_files, user_clien
 def test_license_keys_need_the_files_scope(
     local_files, api_client, user, scopes, method, status
 ):
-    api_client.force_authenticate(user, token=mock.Mock(scopes=scopes))
+    api_client.force_authenticate(user, token=mock.Mock(spec=["scopes"], scopes=scopes))
 
     response = api_client.get("/api/v1/files") if method == "get" else announce(api_client)
 

@@ -7,7 +7,7 @@ authorizer (public and optional-auth reads, partner paths) bring no claims: ther
 locally and in docker compose, the service verifies the bearer token itself, so a caller
 keeps its identity on every route. `Authorization: Bearer` values that are not JWTs are left
 to the classes after these. Partner paths (/partner/v1) take a license key only: no JWT
-is read there.
+is read there (apps.licensing.authentication).
 """
 
 from __future__ import annotations
@@ -19,17 +19,13 @@ from rest_framework import authentication, exceptions
 
 from apps.accounts.errors import InvalidClaims, InvalidToken
 from apps.accounts.services import user_sync_from_claims
-from apps.licensing.authentication import LicenseKeyAuthentication
 from concert.api.paths import is_partner_path
-from concert.api.throttling import FailedAuthenticationThrottle, has_credentials
 
 
 class CognitoAuthentication(authentication.BaseAuthentication):
     """Shared by both paths: the user from claims, and the 401 challenge."""
 
     def authenticate_header(self, request) -> str:
-        if is_partner_path(request.path_info):
-            return LicenseKeyAuthentication().authenticate_header(request)
         if _bearer_token(request) is not None:
             return 'Bearer realm="concert", error="invalid_token"'
         return 'Bearer realm="concert"'
@@ -42,17 +38,6 @@ class CognitoAuthentication(authentication.BaseAuthentication):
         if not user.is_active:
             raise exceptions.AuthenticationFailed("This account is disabled.")
         return user, claims
-
-
-class FailedAuthenticationGate(CognitoAuthentication):
-    """First in line: an address past its failed-authentication rate gets a 429 for any
-    request carrying credentials, before they are checked (FailedAuthenticationThrottle).
-    Being first, it also names the 401 challenge (CognitoAuthentication's)."""
-
-    def authenticate(self, request):
-        if has_credentials(request):
-            FailedAuthenticationThrottle().allow_request(request, None)
-        return None
 
 
 class ApiGatewayAuthentication(CognitoAuthentication):
