@@ -26,9 +26,10 @@ def sale_open(*, name: str, seats: int, max_per_order: int = 1,
         status=EventStatus.PUBLISHED, published_at=now,
         starts_at=now + timedelta(days=30), ends_at=now + timedelta(days=30, hours=4),
     )
+    limits = {"max_per_buyer": max_per_buyer} if max_per_buyer is not None else {}
     ticket_type = TicketType.objects.create(
         event=event, name="Standing", price="49.00", currency="EUR", capacity=seats,
         sales_start=now - timedelta(minutes=1), sales_end=event.starts_at,
-        max_per_order=max_per_order, max_per_buyer=max_per_buyer,
+        max_per_order=max_per_order, **limits,
     )
     return event, ticket_type

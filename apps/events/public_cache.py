@@ -120,16 +120,16 @@ def _shared_body(request) -> tuple[str | None, bytes | None]:
     global _seen_generation
     rider = getattr(request._request, "catalogue_page_rider", None)
     if rider is not None and rider.fetched and rider.current is not None:
-        generation, body = rider.current, rider.body
+        if rider.page_key is not None and rider.current == rider.generation:
+            return rider.page_key, rider.body  # read in the rider's round trip, hit or miss
+        generation = rider.current
     else:
-        generation, body = _generation(), None
+        generation = _generation()
     if generation is None:
         return None, None
     _seen_generation = generation
     key = _page_key(request, generation)
-    if body is None and (rider is None or key != rider.page_key):
-        body = cache.get(key)
-    return key, body
+    return key, cache.get(key)
 
 
 def _etag(body: bytes) -> str:
