@@ -135,8 +135,54 @@ USE_TZ = True
 # in every mode, Lambda included.
 STATIC_URL = "static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"
+WHITENOISE_USE_FINDERS = not PRODUCTION
+WHITENOISE_MAX_AGE = 3600
+
+# Event and avatar pictures: a folder locally, the EFS access point (/mnt/efs) in AWS, through
+# the default storage (Django's file-system storage on MEDIA_ROOT), served at /media/.
+MEDIA_ROOT = Path(env.str("PICTURES_ROOT", default=str(BASE_DIR / "var" / "media")))
+MEDIA_URL = "/media/"
+# Pictures travel through the function both ways: see the body limit below.
+PICTURE_MAX_BYTES = env.int("PICTURE_MAX_BYTES", default=4 * 1024 * 1024 - MULTIPART_FRAMING_BYTES)
+PICTURE_MAX_PIXELS = env.int("PICTURE_MAX_PIXELS", default=25_000_000)
+PICTURE_MAX_SIDE = env.int("PICTURE_MAX_SIDE", default=8192)
+
+# User files: S3 with presigned URLs when FILES_BUCKET is set, else a local folder behind the
+# service's signed URLs; both are the "files" storage.
+FILES_BUCKET = env.str("FILES_BUCKET", default="")
+FILES_ROOT = Path(env.str("FILES_ROOT", default=str(BASE_DIR / "var" / "files")))
+# Endpoint written into presigned URLs when clients reach S3 by another name (compose).
+FILES_PUBLIC_ENDPOINT_URL = env.str("FILES_PUBLIC_ENDPOINT_URL", default="")
+
+
+def files_storages(*, bucket: str, root: Path, public_endpoint_url: str = "") -> dict:
+    """STORAGES entries of user files: "files", and "files_links", which signs the URLs
+    clients use (the same bucket, by the endpoint clients reach it at)."""
+    if not bucket:
+        local = {"BACKEND": "django.core.files.storage.FileSystemStorage",
+                 "OPTIONS": {"location": root}}
+        return {"files": local, "files_links": local}
+    s3 = {
+        "bucket_name": bucket,
+        "signature_version": "s3v4",  # what SSE and the newer regions require
+        "object_parameters": {"ServerSideEncryption": "AES256"},
+        "file_overwrite": True,
+        "querystring_expire": 300,
+    }
+    return {
+        "files": {"BACKEND": "storages.backends.s3.S3Storage", "OPTIONS": s3},
+        "files_links": {"BACKEND": "storages.backends.s3.S3Storage",
+                        "OPTIONS": {**s3, "endpoint_url": public_endpoint_url or None}},
+    }
+
+
+# Largest user file in bytes: 5 GB, the most one S3 POST upload can carry.
+FILES_MAX_BYTES = env.int("FILES_MAX_BYTES", default=5 * 1024**3)
+
 STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},  # pictures
+    **files_storages(bucket=FILES_BUCKET, root=FILES_ROOT,
+                     public_endpoint_url=FILES_PUBLIC_ENDPOINT_URL),
     "staticfiles": {
         "BACKEND": (
             "whitenoise.storage.CompressedManifestStaticFilesStorage"
@@ -145,24 +191,6 @@ STORAGES = {
         )
     },
 }
-WHITENOISE_USE_FINDERS = not PRODUCTION
-WHITENOISE_MAX_AGE = 3600
-
-# Event and avatar pictures: a folder locally, the EFS access point (/mnt/efs) in AWS.
-PICTURES_ROOT = Path(env.str("PICTURES_ROOT", default=str(BASE_DIR / "var" / "media")))
-PICTURES_URL = "/media/"
-# Pictures travel through the function both ways: see the body limit below.
-PICTURE_MAX_BYTES = env.int("PICTURE_MAX_BYTES", default=4 * 1024 * 1024 - MULTIPART_FRAMING_BYTES)
-PICTURE_MAX_PIXELS = env.int("PICTURE_MAX_PIXELS", default=25_000_000)
-PICTURE_MAX_SIDE = env.int("PICTURE_MAX_SIDE", default=8192)
-
-# User files: S3 with presigned URLs when FILES_BUCKET is set, else a local folder.
-FILES_BUCKET = env.str("FILES_BUCKET", default="")
-FILES_ROOT = Path(env.str("FILES_ROOT", default=str(BASE_DIR / "var" / "files")))
-# Endpoint written into presigned URLs when clients reach S3 by another name (compose).
-FILES_PUBLIC_ENDPOINT_URL = env.str("FILES_PUBLIC_ENDPOINT_URL", default="")
-# Largest user file in bytes: 5 GB, the most one S3 POST upload can carry.
-FILES_MAX_BYTES = env.int("FILES_MAX_BYTES", default=5 * 1024**3)
 
 # Identity: Cognito JWTs. Behind API Gateway the authorizer's verified claims are used where
 # a route has one; elsewhere the service verifies bearer tokens itself.

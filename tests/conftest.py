@@ -71,8 +71,9 @@ counters' pause) ends with it.
 
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     settings.THROTTLE_RATES = dict.fromkeys(settings.THROTTLE_RATES, "100000/min")
-    settings.PICTURES_ROOT = tmp_path / "pictures"
+    settings.MEDIA_ROOT = tmp_path / "pictures"
     settings.FILES_ROOT = tmp_path / "files"
+    use_files_bucket(settings, "")
     breaker_reset()
     cache.clear()
     usage_resume()
@@ -80,6 +81,16 @@ counters' pause) ends with it.
     breaker_reset()
     cache.clear()
     usage_resume()
+
+
+def use_files_bucket(settings, bucket: str) -> None:
+    """User files in `bucket` on S3 (moto's server), or with "" in the local FILES_ROOT."""
+    from concert.settings import files_storages
+
+    settings.FILES_BUCKET = bucket
+    settings.STORAGES = {**settings.STORAGES,
+                         **files_storages(bucket=bucket, root=settings.FILES_ROOT,
+                                          public_endpoint_url=settings.FILES_PUBLIC_ENDPOINT_URL)}
 
 
 def _free_port() -> int:

@@ -14,7 +14,7 @@ class User(AbstractUser):
     role = models.CharField(max_length=16, choices=Role.choices, default=Role.FAN)
     display_name = models.CharField(max_length=80, blank=True)
     bio = models.TextField(max_length=2000, blank=True)
-    # Names of the stored avatar and its thumbnail below PICTURES_ROOT (apps.core.pictures).
+    # Names of the stored avatar and its thumbnail in the pictures storage (apps.core.pictures).
     avatar = models.CharField(max_length=255, blank=True, editable=False)
     avatar_thumbnail = models.CharField(max_length=255, blank=True, editable=False)
 

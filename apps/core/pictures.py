@@ -1,4 +1,4 @@
-"""Pictures (avatars, event pictures): validated, stripped of metadata, stored on PICTURES_ROOT."""
+"""Pictures (avatars, event pictures): validated, stripped of metadata, in the default storage."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ from typing import Any
 
 from django.conf import settings
 from django.core.files.base import ContentFile
-from django.core.files.storage import FileSystemStorage
+from django.core.files.storage import Storage, storages
 from rest_framework import status
 
 from apps.core.errors import ApplicationError
@@ -54,16 +54,16 @@ class StoredPicture:
     content_type: str
 
 
-def picture_storage() -> FileSystemStorage:
-    # Made per call: PICTURES_ROOT is read when used (the EFS mount in AWS, tmp in tests).
-    return FileSystemStorage(location=settings.PICTURES_ROOT, base_url=settings.PICTURES_URL)
+def picture_storage() -> Storage:
+    """The default storage of STORAGES: the file system on MEDIA_ROOT (EFS in AWS)."""
+    return storages["default"]
 
 
 def picture_store(*, upload: Any, prefix: str) -> StoredPicture:
     """Validate an uploaded picture, re-encode it without metadata, store it and a thumbnail.
 
-    `upload` is a file-like object (an UploadedFile). `prefix` is a folder below
-    PICTURES_ROOT owned by one owner, e.g. `avatars/42` or `events/7`: names are derived
+    `upload` is a file-like object (an UploadedFile). `prefix` is a folder of the
+    storage owned by one owner, e.g. `avatars/42` or `events/7`: names are derived
     from the content, so the same picture stored twice under one prefix is one file.
     On any failure nothing is left on disk.
     """
@@ -108,7 +108,7 @@ def picture_delete(*, names: Iterable[str]) -> None:
 
 
 def picture_url(name: str) -> str:
-    return f"{settings.PICTURES_URL}{name}"
+    return picture_storage().url(name)
 
 
 def _load(upload: Any):
@@ -196,7 +196,7 @@ def _digest(body: bytes) -> str:
     return hmac.new(key, body, hashlib.sha256).hexdigest()[:32]
 
 
-def _write_all(storage: FileSystemStorage, files: dict[str, bytes]) -> None:
+def _write_all(storage: Storage, files: dict[str, bytes]) -> None:
     created: list[str] = []
     try:
         for name, body in files.items():

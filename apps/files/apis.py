@@ -135,8 +135,7 @@ class LocalUploadApi(SignedUrlApi):
             grant=grant,
             key=request.data.get("key", ""),
             content_type=request.data.get("Content-Type", ""),
-            size=None if upload is None else upload.size,
-            chunks=() if upload is None else upload.chunks(),
+            upload=upload,
         )
         return Response(status=status.HTTP_204_NO_CONTENT)
 

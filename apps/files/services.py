@@ -7,13 +7,13 @@ import logging
 import re
 import secrets
 import unicodedata
-from collections.abc import Iterable
 
 from django.db import transaction
 from django.db.models import QuerySet
 from django.utils import timezone
 
 from apps.core.errors import ApplicationError, InvalidState, NotFound
+from apps.files import storage
 from apps.files.errors import (
     FileNotUploaded,
     SignedUrlInvalid,
@@ -23,14 +23,7 @@ from apps.files.errors import (
     UploadSizeInvalid,
 )
 from apps.files.models import File
-from apps.files.storage import (
-    DownloadGrant,
-    LocalStorage,
-    PresignedDownload,
-    PresignedUpload,
-    UploadGrant,
-    files_storage,
-)
+from apps.files.storage import DownloadGrant, PresignedDownload, PresignedUpload, UploadGrant
 
 logger = logging.getLogger(__name__)
 
@@ -58,7 +51,7 @@ def file_create(
             owner=owner, name=name, content_type=content_type, size=size, sha256=sha256,
             key=file_key(owner_id=owner.pk, name=name),
         )
-        upload = files_storage().presign_upload(key=file.key, content_type=content_type, size=size)
+        upload = storage.presign_upload(key=file.key, content_type=content_type, size=size)
     return file, upload
 
 
@@ -66,7 +59,6 @@ def file_complete(*, file: File) -> File:
     """Marks the file uploaded once the stored object is there and is what was declared."""
     if file.status == File.Status.UPLOADED:
         return file
-    storage = files_storage()
     stored = storage.stat(key=file.key)
     if stored is None:
         raise UploadIncomplete()
@@ -97,7 +89,7 @@ def file_complete(*, file: File) -> File:
 def file_download_url(*, file: File) -> PresignedDownload:
     if file.status != File.Status.UPLOADED:
         raise FileNotUploaded()
-    return files_storage().presign_download(
+    return storage.presign_download(
         key=file.key, filename=file.name, content_type=file.content_type
     )
 
@@ -110,7 +102,7 @@ def _delete_locked(rows: QuerySet[File]) -> bool:
         if file is None:
             return False
         file.delete()
-        files_storage().delete(key=file.key)
+        storage.delete(key=file.key)
     return True
 
 
@@ -133,42 +125,43 @@ def file_purge_pending(*, older_than: dt.timedelta) -> int:
     return purged
 
 
-def _local_storage() -> LocalStorage:
-    storage = files_storage()
-    if not isinstance(storage, LocalStorage):
+def _require_local() -> None:
+    """The service's own upload and download URLs exist only without a bucket."""
+    if not storage.is_local(storage.files_storage()):
         raise NotFound()
-    return storage
 
 
 def file_local_upload_authorize(*, token: str, content_length: int) -> UploadGrant:
     """Checks the signed upload URL before the body is read."""
-    grant = _local_storage().upload_grant(token)
+    _require_local()
+    grant = storage.upload_grant(token)
     if content_length > grant.size + FORM_OVERHEAD_BYTES:
         raise UploadSizeInvalid(details={"size": f"Expected {grant.size} bytes."})
     return grant
 
 
 def file_local_upload_receive(
-    *, grant: UploadGrant, key: str, content_type: str, size: int | None,
-    chunks: Iterable[bytes],
+    *, grant: UploadGrant, key: str, content_type: str, upload,
 ) -> None:
     """The local stand-in for S3's POST upload, enforcing what the POST policy pins there."""
     if key != grant.key or content_type != grant.content_type:
         raise SignedUrlInvalid("The form fields do not match the signed upload.")
-    if size is None:
+    if upload is None:
         raise ApplicationError("The form has no file part.", details={"file": "Required."})
-    if size != grant.size:
-        raise UploadSizeInvalid(details={"size": f"Expected {grant.size} bytes, got {size}."})
+    if upload.size != grant.size:
+        raise UploadSizeInvalid(details={"size": f"Expected {grant.size} bytes, got "
+                                                 f"{upload.size}."})
     if not File.objects.filter(key=key, status=File.Status.PENDING).exists():
         raise InvalidState("This upload is closed.")
-    _local_storage().save(key=key, chunks=chunks)
+    _require_local()
+    storage.save(key=key, upload=upload)
 
 
 def file_local_download_open(*, token: str):
     """The open file and what the signed download URL grants."""
-    storage = _local_storage()
+    _require_local()
     grant: DownloadGrant = storage.download_grant(token)
-    handle = storage.open(key=grant.key)
+    handle = storage.open_stored(key=grant.key)
     if handle is None:
         raise NotFound("File not found.")
     return handle, grant

@@ -96,7 +96,7 @@ def test_over_the_limits_uploads_get_a_413_envelope_through_the_handler(settings
 
 def test_the_largest_stored_picture_is_served_within_the_response_limit(settings):
     name = "events/1/" + "a" * 64 + ".jpg"
-    path = settings.PICTURES_ROOT / name
+    path = settings.MEDIA_ROOT / name
     path.parent.mkdir(parents=True)
     path.write_bytes(b"\xff" * settings.PICTURE_MAX_BYTES)
 

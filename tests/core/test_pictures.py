@@ -38,7 +38,7 @@ def picture_file(fmt: str = "JPEG", size=(640, 480), *, mode: str = "RGB",
 
 
 def stored_files(settings) -> list[str]:
-    root = settings.PICTURES_ROOT
+    root = settings.MEDIA_ROOT
     return sorted(str(p.relative_to(root)) for p in root.rglob("*") if p.is_file())
 
 
@@ -55,9 +55,9 @@ def test_jpeg_is_reencoded_without_exif_and_gets_a_thumbnail(settings):
     assert stored.name.startswith("avatars/7/") and stored.name.endswith(".jpg")
     assert len(stored.name.removeprefix("avatars/7/").removesuffix(".jpg")) == 32
     assert stored_files(settings) == sorted([stored.name, stored.thumbnail_name])
-    with Image.open(settings.PICTURES_ROOT / stored.name) as image:
+    with Image.open(settings.MEDIA_ROOT / stored.name) as image:
         assert (image.format, image.size, dict(image.getexif())) == ("JPEG", (1000, 800), {})
-    with Image.open(settings.PICTURES_ROOT / stored.thumbnail_name) as thumb:
+    with Image.open(settings.MEDIA_ROOT / stored.thumbnail_name) as thumb:
         assert (thumb.format, thumb.size) == ("JPEG", (320, 256))
 
 
@@ -76,7 +76,7 @@ def test_png_and_webp_keep_their_format(settings, fmt, mode, content_type, ext):
     stored = picture_store(upload=upload, prefix="events/3")
     assert (stored.content_type, stored.width, stored.height) == (content_type, 64, 48)
     assert stored.name.endswith(f".{ext}") and stored.thumbnail_name.endswith(f".thumb.{ext}")
-    path = settings.PICTURES_ROOT / stored.name
+    path = settings.MEDIA_ROOT / stored.name
     assert b"PhoneCo" not in path.read_bytes()
     with Image.open(path) as image:
         assert (image.format, image.mode, dict(image.getexif())) == (fmt, mode, {})
@@ -165,7 +165,7 @@ def test_large_pictures_are_stored_at_most_2048_wide_jpegs_decoded_at_a_reduced_
 
     assert sizes[0] == decoded
     assert (stored.width, stored.height) == (2048, 1365)
-    with Image.open(settings.PICTURES_ROOT / stored.name) as saved:
+    with Image.open(settings.MEDIA_ROOT / stored.name) as saved:
         assert saved.size == (2048, 1365)
 
 
@@ -228,8 +228,8 @@ def test_served_with_etag_long_cache_and_304():
     "/media/avatars/1/%00",
 ])
 def test_anything_but_a_stored_picture_is_404(settings, path):
-    (settings.PICTURES_ROOT / "avatars").mkdir(parents=True)
-    (settings.PICTURES_ROOT / "notes.txt").write_text("private")
+    (settings.MEDIA_ROOT / "avatars").mkdir(parents=True)
+    (settings.MEDIA_ROOT / "notes.txt").write_text("private")
     response = Client().get(path)
     assert response.status_code == 404
     assert json.loads(response.content)["error"]["code"] == "not_found"

@@ -59,7 +59,7 @@ def test_check_deploy_is_clean_in_production_mode():
 def test_development_defaults_need_no_configuration():
     result = manage("shell", "--no-imports", "-c", "from django.conf import settings as s;"
                     "import json;print(json.dumps([s.DATABASES['default']['ENGINE'],"
-                    "s.CACHES['default']['BACKEND'], s.DEBUG, str(s.PICTURES_ROOT)]))", env={})
+                    "s.CACHES['default']['BACKEND'], s.DEBUG, str(s.MEDIA_ROOT)]))", env={})
     assert result.returncode == 0, result.stderr
     engine, cache, debug, pictures = json.loads(result.stdout)
     assert engine == "django.db.backends.sqlite3"

@@ -52,7 +52,7 @@ def add_picture_calls(monkeypatch):
 
 
 def stored_files(settings) -> list[str]:
-    root = settings.PICTURES_ROOT
+    root = settings.MEDIA_ROOT
     return sorted(str(p.relative_to(root)) for p in root.rglob("*") if p.is_file())
 
 

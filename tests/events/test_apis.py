@@ -516,7 +516,7 @@ def test_event_pictures_upload_and_delete(api_client, png_upload, settings,
         "content_type": "image/png", "position": 0,
     }
     assert picture.name.startswith(f"events/{event.pk}/")
-    files = [settings.PICTURES_ROOT / picture.name, settings.PICTURES_ROOT / picture.thumbnail_name]
+    files = [settings.MEDIA_ROOT / picture.name, settings.MEDIA_ROOT / picture.thumbnail_name]
     assert all(f.exists() for f in files)
     second = api_client.post(url, {"picture": png_upload(color=(0, 0, 255))}, format="multipart")
     assert second.json()["position"] == 1

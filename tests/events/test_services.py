@@ -111,7 +111,7 @@ def test_cancel_stamps_the_time():
 def test_only_never_published_drafts_are_deleted(django_capture_on_commit_callbacks, settings):
     draft = EventFactory(draft=True)
     picture = EventPictureFactory(event=draft)
-    stored = settings.PICTURES_ROOT / picture.name
+    stored = settings.MEDIA_ROOT / picture.name
     stored.parent.mkdir(parents=True)
     stored.write_bytes(b"x")
     with django_capture_on_commit_callbacks(execute=True):

@@ -4,26 +4,25 @@ from __future__ import annotations
 
 import pytest
 
+from tests.conftest import use_files_bucket
+
 BUCKET = "concert-media-test"
 
 
 @pytest.fixture
 def s3(aws, settings):
     """The S3 backend against moto's server, with an empty bucket."""
-    from apps.files import storage
     from concert import aws as concert_aws
 
-    storage._presigner.cache_clear()
     concert_aws.client("s3").create_bucket(Bucket=BUCKET)
-    settings.FILES_BUCKET = BUCKET
     settings.FILES_PUBLIC_ENDPOINT_URL = ""
-    yield concert_aws.client("s3")
-    storage._presigner.cache_clear()
+    use_files_bucket(settings, BUCKET)
+    return concert_aws.client("s3")
 
 
 @pytest.fixture
 def local_files(settings):
-    settings.FILES_BUCKET = ""
+    use_files_bucket(settings, "")
     return settings.FILES_ROOT
 
 

@@ -18,6 +18,7 @@ from django.utils import timezone
 
 from apps.files.models import File
 from tests.accounts.factories import UserFactory
+from tests.conftest import use_files_bucket
 from tests.files.conftest import BUCKET
 from tests.files.factories import FileFactory
 
@@ -114,6 +115,7 @@ def test_s3_post_policy_pins_key_size_type_and_encryption(s3, user_client):
 def test_presigned_urls_use_the_public_endpoint(s3, settings, user_client, user):
     public = s3.meta.endpoint_url.replace("127.0.0.1", "localhost")
     settings.FILES_PUBLIC_ENDPOINT_URL = public
+    use_files_bucket(settings, BUCKET)
     body = announce(user_client).json()
 
     assert body["upload"]["url"] == f"{public}/{BUCKET}"
@@ -250,7 +252,7 @@ def test_delete_removes_object_and_record(backend, user_client):
 
 def test_delete_keeps_the_record_when_s3_fails(s3, settings, user_client, user):
     file = FileFactory(owner=user, uploaded=True)
-    settings.FILES_BUCKET = "no-such-bucket"
+    use_files_bucket(settings, "no-such-bucket")
 
     response = user_client.delete(f"/api/v1/files/{file.pk}")
 

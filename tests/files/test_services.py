@@ -16,6 +16,7 @@ from django.utils import timezone
 from apps.files import services
 from apps.files.models import File
 from tests.accounts.factories import UserFactory
+from tests.conftest import use_files_bucket
 from tests.files.conftest import BUCKET
 from tests.files.factories import FileFactory
 
@@ -68,7 +69,7 @@ def test_purge_deletes_stale_pending_uploads_and_their_objects(s3):
 def test_purge_keeps_records_whose_objects_cannot_be_deleted(s3, settings):
     stale = FileFactory()
     File.objects.filter(pk=stale.pk).update(created_at=timezone.now() - dt.timedelta(days=2))
-    settings.FILES_BUCKET = "no-such-bucket"
+    use_files_bucket(settings, "no-such-bucket")
 
     assert services.file_purge_pending(older_than=dt.timedelta(days=1)) == 0
     assert File.objects.filter(pk=stale.pk).exists()
