@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter
 from rest_framework import status
 from rest_framework.parsers import MultiPartParser
@@ -172,12 +173,14 @@ class EventListApi(Pages, CatalogueApi):
             *_params(
                 ("city", "City of the venue, any case."), ("venue", "Venue slug."),
                 ("artist", "Artist slug: events with this artist in the lineup."),
-                ("starts_after", "ISO 8601 date-time: starts at or after."),
-                ("starts_before", "ISO 8601 date-time: starts before."),
                 ("status", "draft, published, cancelled or completed."),
                 ("q", "Words in the title, an artist name or the venue name."),
                 ("ordering", "starts_at (default), -starts_at or title."),
             ),
+            OpenApiParameter("starts_after", OpenApiTypes.DATETIME,
+                             description="ISO 8601 date-time with offset: starts at or after."),
+            OpenApiParameter("starts_before", OpenApiTypes.DATETIME,
+                             description="ISO 8601 date-time with offset: starts before."),
         ],
         responses={200: EventSerializer(many=True), **READ_ERRORS},
     )

@@ -6,6 +6,7 @@ from datetime import timedelta
 
 from django.contrib.auth import get_user_model
 from django.utils import timezone
+from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, inline_serializer
 from rest_framework import serializers
 from rest_framework.permissions import IsAuthenticated
@@ -71,9 +72,9 @@ class UsageApi(APIView):
     @extend_schema(
         operation_id="usage_report",
         parameters=[
-            OpenApiParameter("from", str, description="First UTC day (YYYY-MM-DD); "
+            OpenApiParameter("from", OpenApiTypes.DATE, description="First UTC day (YYYY-MM-DD); "
                              "default six days before `to`."),
-            OpenApiParameter("to", str, description="Last UTC day; default today."),
+            OpenApiParameter("to", OpenApiTypes.DATE, description="Last UTC day; default today."),
             OpenApiParameter("group", str, description="Only this endpoint group."),
             OpenApiParameter("user", int, description="Staff only: another account's usage."),
         ],
