@@ -1,4 +1,4 @@
-"""The abstract base model every domain model extends."""
+"""The abstract base model every domain model extends, and fields several apps share."""
 
 from django.db import models
 
@@ -9,3 +9,21 @@ class TimeStampedModel(models.Model):
 
     class Meta:
         abstract = True
+
+
+class ExactCharField(models.CharField):
+    """Text compared byte for byte: codes, keys, secrets' public parts.
+
+    MySQL compares with the column's collation, by default case- and accent-insensitive, so
+    a ticket code with its case swapped would find the ticket; here the column takes the
+    binary collation. SQLite compares bytes already (its BINARY default), so it keeps it.
+    """
+
+    BINARY_COLLATIONS = {"mysql": "utf8mb4_bin"}
+
+    def db_parameters(self, connection):
+        params = super().db_parameters(connection)
+        collation = self.BINARY_COLLATIONS.get(connection.vendor)
+        if collation:
+            params["collation"] = collation
+        return params

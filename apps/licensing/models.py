@@ -10,7 +10,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from apps.accounts.roles import Role
-from apps.core.models import TimeStampedModel
+from apps.core.models import ExactCharField, TimeStampedModel
 
 # What a key may do at most: an organizer's own events and orders. Staff and admin powers
 # are never reachable with a key, whoever made it.
@@ -83,7 +83,7 @@ class LicenseKey(TimeStampedModel):
     )
     name = models.CharField(max_length=80)
     # Public part of the key, used to find the row before the hash is compared.
-    prefix = models.CharField(max_length=16, unique=True, editable=False)
+    prefix = ExactCharField(max_length=16, unique=True, editable=False)
     key_hash = models.CharField(max_length=64, editable=False)
     scopes = models.JSONField(default=list)
     role = models.CharField(

@@ -7,7 +7,7 @@ from django.db import models
 from django.db.models import F, Q
 from django.utils import timezone
 
-from apps.core.models import TimeStampedModel
+from apps.core.models import ExactCharField, TimeStampedModel
 from apps.events import availability
 from apps.events.models import Event
 
@@ -141,7 +141,7 @@ class Ticket(TimeStampedModel):
     order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="tickets")
     ticket_type = models.ForeignKey(TicketType, on_delete=models.PROTECT, related_name="tickets",
                                     db_constraint=False)  # see OrderItem.ticket_type
-    code = models.CharField(max_length=64, unique=True, editable=False)
+    code = ExactCharField(max_length=64, unique=True, editable=False)
     status = models.CharField(max_length=8, choices=TicketStatus.choices,
                               default=TicketStatus.VALID)
     checked_in_at = models.DateTimeField(null=True, blank=True, editable=False)
@@ -169,7 +169,7 @@ class IdempotencyKey(models.Model):
 
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE,
                              related_name="+")
-    key = models.CharField(max_length=255)
+    key = ExactCharField(max_length=255)
     fingerprint = models.CharField(max_length=64, help_text="SHA-256 of the request body.")
     order = models.ForeignKey(Order, on_delete=models.CASCADE, null=True, related_name="+")
     created_at = models.DateTimeField(db_index=True)

@@ -277,3 +277,31 @@ def test_check_in_uses_a_ticket_once_and_refuses_void_and_foreign_tickets():
     assert dict(order.tickets.values_list("pk", "status")) == {
         first.pk: TicketStatus.USED, second.pk: TicketStatus.VOID,
     }
+
+
+@pytest.mark.mysql
+def test_codes_and_idempotency_keys_match_byte_for_byte_on_mysql():
+    from apps.licensing.models import LicenseKey
+    from tests.licensing.factories import make_key
+
+    order = make_order()
+    ticket = order.tickets.get()
+    Ticket.objects.filter(pk=ticket.pk).update(code="AbCdEfGhIjKlMnOpQrStUvWx")
+    buyer = UserFactory()
+    lines = [OrderLine(order.items.get().ticket_type_id, 1)]
+    key, _raw = make_key()
+    LicenseKey.objects.filter(pk=key.pk).update(prefix="abcdef123456")
+
+    with pytest.raises(errors.TicketNotFound):
+        ticket_check_in(event=order.event, code="aBcDeFgHiJkLmNoPqRsTuVwX",
+                        actor=order.event.organizer)
+    first, _ = order_create(buyer=buyer, event_id=order.event_id, lines=lines,
+                            idempotency_key="Retry-A")
+    second, created = order_create(buyer=buyer, event_id=order.event_id, lines=lines,
+                                   idempotency_key="retry-a")
+
+    assert created and second.pk != first.pk  # another key, another order
+    assert not LicenseKey.objects.filter(prefix="ABCDEF123456").exists()
+    assert LicenseKey.objects.filter(prefix="abcdef123456").exists()
+    assert ticket_check_in(event=order.event, code="AbCdEfGhIjKlMnOpQrStUvWx",
+                           actor=order.event.organizer).pk == ticket.pk
