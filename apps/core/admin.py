@@ -11,6 +11,14 @@ from apps.core.errors import ApplicationError
 REFUSAL = "_service_refusal"
 
 
+def adopt(obj, saved) -> None:
+    """Makes the admin's unsaved `obj` the row a service created: the admin goes on with its
+    own instance (inlines, log entry, redirect)."""
+    obj.pk = saved.pk
+    obj._state.adding = False
+    obj.refresh_from_db()
+
+
 class RefusedForm:
     """Mixed into the admin's form when a service refused its save: the refusal is the error."""
 
@@ -18,7 +26,14 @@ class RefusedForm:
 
     def clean(self):
         cleaned = super().clean()
-        self.add_error(None, self.refusal.message)
+        # Messages the refusal gives per field go on those fields, as the API's details do.
+        fields = {name: notes for name, notes in self.refusal.details.items()
+                  if name in self.fields and isinstance(notes, list)}
+        for name, notes in fields.items():
+            for note in notes:
+                self.add_error(name, note)
+        if not fields:
+            self.add_error(None, self.refusal.message)
         return cleaned
 
 

@@ -10,7 +10,7 @@ from django.db.models import Q
 from django.utils.html import format_html
 
 from apps.accounts.roles import Role, roles_at_least
-from apps.core.admin import ServiceAdmin
+from apps.core.admin import ServiceAdmin, adopt
 from apps.core.errors import ApplicationError
 from apps.core.pictures import PictureInvalid, picture_check, picture_url
 from apps.events import services
@@ -25,13 +25,6 @@ def _changes(form, fields: tuple[str, ...]) -> dict:
 
 def _values(form, fields: tuple[str, ...]) -> dict:
     return {name: form.cleaned_data[name] for name in fields if name in form.cleaned_data}
-
-
-def _adopt(obj, saved) -> None:
-    """The admin goes on with its own instance (inlines, log, redirect): make it the saved row."""
-    obj.pk = saved.pk
-    obj._state.adding = False
-    obj.refresh_from_db()
 
 
 class CatalogueAdmin(ServiceAdmin):
@@ -68,7 +61,7 @@ class EntryAdmin(CatalogueAdmin):
         else:
             fields = _values(form, self.update_fields)
             fields.pop("slug", None)
-            _adopt(obj, self.create_service(
+            adopt(obj, self.create_service(
                 created_by=form.cleaned_data.get("created_by") or request.user, **fields))
 
     def delete_model(self, request, obj):
@@ -224,7 +217,7 @@ class EventAdmin(CatalogueAdmin):
 
     def save_model(self, request, obj, form, change):
         if not change:
-            _adopt(obj, services.event_create(**_values(
+            adopt(obj, services.event_create(**_values(
                 form, ("organizer", "venue", "title", "starts_at", "ends_at", "description"))))
         elif changes := _changes(form, services.EVENT_FIELDS):
             services.event_update(event=obj, data=changes)

@@ -101,10 +101,8 @@ def _is_aws_error(exc: Exception) -> bool:
 def presign_upload(*, key: str, content_type: str, size: int) -> PresignedUpload:
     expires_at = timezone.now() + UPLOAD_URL_TTL
     if is_local(files_storage()):
-        token = signing.TimestampSigner(salt=UPLOAD_SALT).sign_object(
-            {"key": key, "size": size, "content_type": content_type}
-        )
-        url = f"{reverse('files:local-upload')}?{urlencode({'token': token})}"
+        url = _signed_url("files:local-upload", UPLOAD_SALT,
+                          UploadGrant(key=key, size=size, content_type=content_type))
         return PresignedUpload(url, {"key": key, "Content-Type": content_type}, expires_at)
     links = storages["files_links"]
     fields = {"Content-Type": content_type, "x-amz-server-side-encryption": SSE_ALGORITHM}
@@ -124,10 +122,8 @@ def presign_upload(*, key: str, content_type: str, size: int) -> PresignedUpload
 def presign_download(*, key: str, filename: str, content_type: str) -> PresignedDownload:
     expires_at = timezone.now() + DOWNLOAD_URL_TTL
     if is_local(files_storage()):
-        token = signing.TimestampSigner(salt=DOWNLOAD_SALT).sign_object(
-            {"key": key, "filename": filename, "content_type": content_type}
-        )
-        url = f"{reverse('files:local-download')}?{urlencode({'token': token})}"
+        url = _signed_url("files:local-download", DOWNLOAD_SALT,
+                          DownloadGrant(key=key, filename=filename, content_type=content_type))
         return PresignedDownload(url, expires_at)
     parameters = {
         "ResponseContentDisposition": content_disposition_header(as_attachment=True,
@@ -193,6 +189,11 @@ def upload_grant(token: str) -> UploadGrant:
 
 def download_grant(token: str) -> DownloadGrant:
     return DownloadGrant(**_unsign(token, DOWNLOAD_SALT, DOWNLOAD_URL_TTL))
+
+
+def _signed_url(view_name: str, salt: str, grant: UploadGrant | DownloadGrant) -> str:
+    token = signing.TimestampSigner(salt=salt).sign_object(grant._asdict())
+    return f"{reverse(view_name)}?{urlencode({'token': token})}"
 
 
 def _unsign(token: str, salt: str, ttl: dt.timedelta) -> dict[str, Any]:

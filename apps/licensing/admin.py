@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from django import forms
-from django.contrib import admin, messages
+from django.contrib import admin
 
+from apps.core.admin import ServiceAdmin, adopt
+from apps.licensing import services
 from apps.licensing.models import LicenseKey, Plan, Scope, Subscription
-from apps.licensing.services import license_key_revoke
 
 
 @admin.register(Plan)
@@ -16,12 +17,17 @@ class PlanAdmin(admin.ModelAdmin):
 
 
 @admin.register(Subscription)
-class SubscriptionAdmin(admin.ModelAdmin):
+class SubscriptionAdmin(ServiceAdmin):
     list_display = ("user", "plan", "updated_at")
     list_filter = ("plan",)
     list_select_related = ("user", "plan")
     search_fields = ("user__username", "user__email")
     raw_id_fields = ("user",)
+
+    def save_model(self, request, obj, form, change):
+        # The service also drops the cached plan limits of the account.
+        adopt(obj, services.subscription_set(user=form.cleaned_data["user"],
+                                             plan=form.cleaned_data["plan"]))
 
 
 class LicenseKeyForm(forms.ModelForm):
@@ -34,7 +40,7 @@ class LicenseKeyForm(forms.ModelForm):
 
 
 @admin.register(LicenseKey)
-class LicenseKeyAdmin(admin.ModelAdmin):
+class LicenseKeyAdmin(ServiceAdmin):
     form = LicenseKeyForm
     list_display = ("name", "owner", "prefix", "scopes", "plan", "created_at", "last_used_at",
                     "expires_at", "revoked_at")
@@ -51,9 +57,12 @@ class LicenseKeyAdmin(admin.ModelAdmin):
         # The full key is shown once to the account that creates it, through the API.
         return False
 
+    def save_model(self, request, obj, form, change):
+        services.license_key_update(
+            key=obj, data={name: form.cleaned_data[name] for name in form.changed_data
+                           if name in services.KEY_FIELDS})
+
     @admin.action(description="Revoke selected license keys")
     def revoke(self, request, queryset) -> None:
-        keys = list(queryset.filter(revoked_at__isnull=True))
-        for key in keys:
-            license_key_revoke(key=key)
-        self.message_user(request, f"Revoked {len(keys)} license key(s).", messages.SUCCESS)
+        self.run_service(request, queryset.filter(revoked_at__isnull=True),
+                         lambda key: services.license_key_revoke(key=key), "Revoked")

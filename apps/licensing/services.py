@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import datetime, timedelta
+from typing import Any
 
 from django.contrib.auth import get_user_model
 from django.core.cache import cache
@@ -21,6 +22,7 @@ from apps.licensing.errors import (
 from apps.licensing.models import KEY_ROLE_CEILING, LicenseKey, Plan, Scope, Subscription
 from apps.licensing.selectors import key_lifetime_days, plan_cache_key
 
+KEY_FIELDS = ("name", "scopes", "plan", "expires_at")
 MAX_ACTIVE_KEYS = 20
 # last_used_at is written at most once per key in this many seconds, not on every request.
 LAST_USED_RESOLUTION_SECONDS = 300
@@ -41,6 +43,18 @@ def _active(queryset, now: datetime):
     )
 
 
+def _expiry(*, owner_id: int, plan: Plan | None, expires_at: datetime | None,
+            since: datetime) -> datetime:
+    """When a key made at `since` expires: as asked, within its plan's key lifetime."""
+    lifetime = key_lifetime_days(owner_id=owner_id, plan=plan)
+    latest = since + timedelta(days=lifetime)
+    if expires_at is not None and expires_at > latest:
+        raise InvalidFields(details={"expires_at": [
+            f"Must be within {lifetime} days (the plan's key lifetime): "
+            f"at the latest {latest.isoformat()}."]})
+    return expires_at or latest
+
+
 @transaction.atomic
 def license_key_create(*, owner, name: str, scopes: Iterable[str],
                        expires_at: datetime | None = None,
@@ -58,18 +72,28 @@ def license_key_create(*, owner, name: str, scopes: Iterable[str],
     )
     if _active(LicenseKey.objects.filter(owner=owner), now).count() >= MAX_ACTIVE_KEYS:
         raise TooManyLicenseKeys()
-    lifetime = key_lifetime_days(owner_id=owner.pk, plan=plan)
-    latest = now + timedelta(days=lifetime)
-    if expires_at is not None and expires_at > latest:
-        raise InvalidFields(details={"expires_at": [
-            f"Must be within {lifetime} days (the plan's key lifetime): "
-            f"at the latest {latest.isoformat()}."]})
+    expires_at = _expiry(owner_id=owner.pk, plan=plan, expires_at=expires_at, since=now)
     raw, prefix, key_hash = keys.generate()
     key = LicenseKey.objects.create(
-        owner=owner, name=name, scopes=scopes, expires_at=expires_at or latest, plan=plan,
+        owner=owner, name=name, scopes=scopes, expires_at=expires_at, plan=plan,
         prefix=prefix, key_hash=key_hash, role=lower_role(role, KEY_ROLE_CEILING),
     )
     return key, raw
+
+
+@transaction.atomic
+def license_key_update(*, key: LicenseKey, data: dict[str, Any]) -> LicenseKey:
+    """An operator's change (the admin): name, scopes, plan and expiry, under the rules a
+    new key meets; the lifetime counts from the key's creation."""
+    key = LicenseKey.objects.select_for_update().get(pk=key.pk)
+    changed = [field for field in KEY_FIELDS if field in data]
+    for field in changed:
+        setattr(key, field, data[field])
+    key.scopes = _clean_scopes(key.scopes)
+    key.expires_at = _expiry(owner_id=key.owner_id, plan=key.plan, expires_at=key.expires_at,
+                             since=key.created_at)
+    key.save(update_fields=[*changed, "scopes", "expires_at", "updated_at"])
+    return key
 
 
 def license_keys_revoke_above(*, owner_id: int, role: str) -> int:
