@@ -3,7 +3,9 @@
 Events it answers:
 - API Gateway HTTP API (payload 2.0) and REST API (payload 1.0) requests → Django.
 - `{"manage": ["migrate", "--noinput"]}` → runs an allowed management command and returns
-  `{"exit_status": int, "output": str}`.
+  `{"exit_status": 0, "output": str}`; a command that fails (or is refused) logs its output
+  and ends the invocation in an error, so the function's Errors metric counts it and an
+  asynchronous (scheduled) invocation is retried, then lands in the dead-letter queue.
 - `{"warmup": true}` (and EventBridge's own scheduled pings) → answered without Django's
   URL stack.
 """
@@ -97,12 +99,28 @@ def run_management_command(argv: list[str]) -> dict[str, Any]:
     return {"exit_status": 0, "output": out.getvalue()}
 
 
+class ManagementCommandFailed(Exception):
+    """A management command run through a direct invocation exited nonzero."""
+
+
+def run_manage_event(argv: Any) -> dict[str, Any]:
+    """Run a `manage` event: its result on success, else log the output and raise."""
+    result = run_management_command(argv)
+    status = result["exit_status"]
+    if status == 0:
+        return result
+    output = result["output"].strip()
+    logger.error("operation: manage %s exited %s\n%s", argv, status, output)
+    last = (output.splitlines() or ["no output"])[-1]
+    raise ManagementCommandFailed(f"manage {argv!r} exited {status}: {last}")
+
+
 def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     token = request_logging.lambda_request_id.set(getattr(context, "aws_request_id", ""))
     try:
         if "manage" in event:
             logger.info("operation: manage %s", event["manage"])
-            return run_management_command(event["manage"])
+            return run_manage_event(event["manage"])
         if event.get("warmup") or event.get("detail-type") == "Scheduled Event":
             return {"warm": True}
         return apig_handler(event, context)

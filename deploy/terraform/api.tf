@@ -40,7 +40,7 @@ resource "aws_apigatewayv2_integration" "this" {
   description            = each.value.description
   integration_type       = "AWS_PROXY"
   integration_method     = "POST"
-  integration_uri        = aws_lambda_function.api.invoke_arn
+  integration_uri        = aws_lambda_alias.live.invoke_arn
   payload_format_version = "2.0"
   timeout_milliseconds   = 30000
   request_parameters     = each.value.request_parameters
@@ -148,6 +148,7 @@ resource "aws_lambda_permission" "api" {
   statement_id  = "AllowApiGatewayInvoke"
   action        = "lambda:InvokeFunction"
   function_name = aws_lambda_function.api.function_name
+  qualifier     = aws_lambda_alias.live.name
   principal     = "apigateway.amazonaws.com"
   source_arn    = "${aws_apigatewayv2_api.this.execution_arn}/*/*"
 }
@@ -178,17 +179,23 @@ resource "aws_acm_certificate" "api" {
   }
 }
 
+# Keyed by the domain name from the configuration: the certificate's validation options are
+# unknown until it exists, and for_each keys must be known when planning.
 resource "aws_route53_record" "api_validation" {
-  for_each = {
-    for option in try(aws_acm_certificate.api[0].domain_validation_options, []) : option.domain_name => option
-  }
+  for_each = local.request_api_cert ? toset([var.api_domain_name]) : toset([])
 
   zone_id         = var.route53_zone_id
-  name            = each.value.resource_record_name
-  type            = each.value.resource_record_type
-  records         = [each.value.resource_record_value]
+  name            = local.api_validation[each.key].resource_record_name
+  type            = local.api_validation[each.key].resource_record_type
+  records         = [local.api_validation[each.key].resource_record_value]
   ttl             = 300
   allow_overwrite = true
+}
+
+locals {
+  api_validation = {
+    for option in try(aws_acm_certificate.api[0].domain_validation_options, []) : option.domain_name => option
+  }
 }
 
 resource "aws_acm_certificate_validation" "api" {

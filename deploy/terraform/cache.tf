@@ -1,12 +1,16 @@
-# ElastiCache Serverless Redis with usage caps (optional: enable_redis).
+# ElastiCache Serverless (Valkey by default, Redis OSS selectable) with usage caps (optional: enable_redis).
+
+locals {
+  cache_engine_versions = { valkey = "8", redis = "7" }
+}
 
 resource "aws_elasticache_serverless_cache" "this" {
   count = var.enable_redis ? 1 : 0
 
   name                 = local.name
   description          = "Cache and counters of ${local.name}"
-  engine               = "redis"
-  major_engine_version = "7"
+  engine               = var.cache_engine
+  major_engine_version = coalesce(var.cache_major_engine_version, local.cache_engine_versions[var.cache_engine])
   security_group_ids   = [aws_security_group.redis.id]
   subnet_ids           = aws_subnet.private[*].id
 

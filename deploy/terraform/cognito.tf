@@ -1,5 +1,9 @@
 # Cognito user pool, role groups and the web and API/native app clients.
 
+locals {
+  cognito_ses = var.cognito_ses_source_arn != null
+}
+
 resource "aws_cognito_user_pool" "this" {
   name                     = local.name
   username_attributes      = ["email"]
@@ -35,8 +39,14 @@ resource "aws_cognito_user_pool" "this" {
     case_sensitive = false
   }
 
+  # Cognito's own sender allows 50 messages a day; with a verified SES identity it sends
+  # through SES (the identity's sending limits and $0.10 per 1,000 messages).
   email_configuration {
-    email_sending_account = "COGNITO_DEFAULT"
+    email_sending_account  = local.cognito_ses ? "DEVELOPER" : "COGNITO_DEFAULT"
+    source_arn             = var.cognito_ses_source_arn
+    from_email_address     = local.cognito_ses ? var.cognito_ses_from_address : null
+    reply_to_email_address = local.cognito_ses ? var.cognito_ses_reply_to : null
+    configuration_set      = local.cognito_ses ? var.cognito_ses_configuration_set : null
   }
 
   verification_message_template {

@@ -1,4 +1,10 @@
-# RDS MySQL 8.0 with its master password kept by RDS in Secrets Manager.
+# RDS MySQL (8.4 LTS by default) with its master password kept by RDS in Secrets Manager.
+
+locals {
+  # "8.4" or "8.4.6" -> "8.4": the parameter group family and name follow the major version.
+  rds_major_version = regex("^[0-9]+\\.[0-9]+", var.rds_engine_version)
+  rds_log_exports   = ["error", "slowquery"]
+}
 
 resource "aws_db_subnet_group" "this" {
   name        = local.name
@@ -7,9 +13,9 @@ resource "aws_db_subnet_group" "this" {
 }
 
 resource "aws_db_parameter_group" "this" {
-  name        = "${local.name}-mysql8"
-  family      = "mysql8.0"
-  description = "MySQL 8.0 settings of ${local.name}"
+  name        = "${local.name}-mysql${replace(local.rds_major_version, ".", "")}"
+  family      = "mysql${local.rds_major_version}"
+  description = "MySQL ${local.rds_major_version} settings of ${local.name}"
 
   parameter {
     name  = "character_set_server"
@@ -42,6 +48,17 @@ resource "aws_db_parameter_group" "this" {
   }
 }
 
+# RDS creates these groups on first export, without retention, and leaves them after the
+# instance is deleted; made here first, they keep log_retention_days and go with the stack.
+resource "aws_cloudwatch_log_group" "rds" {
+  #checkov:skip=CKV_AWS_158:Log groups use CloudWatch's own encryption; no customer KMS key to run.
+  #checkov:skip=CKV_AWS_338:Retention is the log_retention_days variable (30 days by default) to cap cost.
+  for_each = toset(local.rds_log_exports)
+
+  name              = "/aws/rds/instance/${local.name}/${each.key}"
+  retention_in_days = var.log_retention_days
+}
+
 resource "aws_db_instance" "this" {
   #checkov:skip=CKV_AWS_118:Enhanced monitoring is left out for cost; the basic CloudWatch metrics feed the CPU alarm and the dashboard.
   #checkov:skip=CKV_AWS_157:Multi-AZ doubles the cost of the instance; it is the rds_multi_az variable.
@@ -63,25 +80,28 @@ resource "aws_db_instance" "this" {
   vpc_security_group_ids          = [aws_security_group.rds.id]
   publicly_accessible             = false
   multi_az                        = var.rds_multi_az
-  enabled_cloudwatch_logs_exports = ["error", "slowquery"]
+  enabled_cloudwatch_logs_exports = local.rds_log_exports
 
   allocated_storage     = var.rds_allocated_storage_gb
   max_allocated_storage = var.rds_max_allocated_storage_gb
   storage_type          = "gp3"
   storage_encrypted     = true
 
-  backup_retention_period    = var.rds_backup_retention_days
-  backup_window              = "03:00-04:00"
-  maintenance_window         = "sun:04:30-sun:05:30"
-  auto_minor_version_upgrade = true
-  copy_tags_to_snapshot      = true
-  apply_immediately          = false
+  backup_retention_period     = var.rds_backup_retention_days
+  backup_window               = "03:00-04:00"
+  maintenance_window          = "sun:04:30-sun:05:30"
+  auto_minor_version_upgrade  = true
+  allow_major_version_upgrade = true
+  copy_tags_to_snapshot       = true
+  apply_immediately           = false
 
   deletion_protection       = var.rds_deletion_protection
   skip_final_snapshot       = var.rds_skip_final_snapshot
   final_snapshot_identifier = var.rds_skip_final_snapshot ? null : "${local.name}-final"
 
   tags = { Name = local.name }
+
+  depends_on = [aws_cloudwatch_log_group.rds]
 }
 
 ################################################################################

@@ -51,6 +51,12 @@ data "aws_iam_policy_document" "lambda" {
   }
 
   statement {
+    sid       = "DeadLetterQueue"
+    actions   = ["sqs:SendMessage"]
+    resources = [aws_sqs_queue.jobs_dlq.arn]
+  }
+
+  statement {
     sid     = "ReadSecrets"
     actions = ["secretsmanager:GetSecretValue"]
     resources = [

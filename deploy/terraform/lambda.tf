@@ -1,4 +1,6 @@
 # The API function: the Django service from the container image, in the VPC, with EFS mounted.
+# Every change publishes a version; traffic goes to the `live` alias, which deploy/release.py
+# moves once the new version has migrated the database and passed its smoke tests.
 
 resource "aws_cloudwatch_log_group" "lambda" {
   #checkov:skip=CKV_AWS_158:Log groups use CloudWatch's own encryption; no customer KMS key to run.
@@ -37,7 +39,6 @@ locals {
 resource "aws_lambda_function" "api" {
   #checkov:skip=CKV_AWS_50:X-Ray tracing is not used by the service and would need extra role permissions.
   #checkov:skip=CKV_AWS_115:Reserved concurrency is the lambda_reserved_concurrency variable; new accounts cannot reserve any.
-  #checkov:skip=CKV_AWS_116:Requests are synchronous; the scheduled usage_flush is idempotent and simply runs again.
   #checkov:skip=CKV_AWS_173:The environment holds no secret, only ARNs and names; AWS-managed encryption applies.
   #checkov:skip=CKV_AWS_272:Code signing does not apply to container images; the image is pinned by digest from ECR.
   function_name = local.function_name
@@ -48,6 +49,7 @@ resource "aws_lambda_function" "api" {
   architectures = [var.lambda_architecture]
   timeout       = var.lambda_timeout
   memory_size   = var.lambda_memory_size
+  publish       = true
 
   reserved_concurrent_executions = var.lambda_reserved_concurrency
 
@@ -70,9 +72,27 @@ resource "aws_lambda_function" "api" {
     log_group  = aws_cloudwatch_log_group.lambda.name
   }
 
+  # Scheduled (asynchronous) invocations that still fail after Lambda's two retries.
+  dead_letter_config {
+    target_arn = aws_sqs_queue.jobs_dlq.arn
+  }
+
   depends_on = [
     aws_cloudwatch_log_group.lambda,
     aws_efs_mount_target.this,
     aws_iam_role_policy.lambda,
   ]
+}
+
+# Terraform sets the alias once; from then on deploy/release.py owns it (release, rollback),
+# so an apply that publishes a version never moves traffic by itself.
+resource "aws_lambda_alias" "live" {
+  name             = "live"
+  description      = "The version serving API Gateway and EventBridge"
+  function_name    = aws_lambda_function.api.function_name
+  function_version = aws_lambda_function.api.version
+
+  lifecycle {
+    ignore_changes = [function_version]
+  }
 }

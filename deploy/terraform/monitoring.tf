@@ -1,4 +1,4 @@
-# Alarm topic, CloudWatch alarms (Lambda errors, API 5XX, RDS CPU) and the overview dashboard.
+# Alarm topic, CloudWatch alarms (Lambda errors, API 5XX, failed jobs, RDS CPU) and the overview dashboard.
 
 resource "aws_sns_topic" "alarms" {
   #checkov:skip=CKV_AWS_26:CloudWatch alarms cannot publish to a topic encrypted with the AWS-managed aws/sns key; alerts hold no secrets.
@@ -61,6 +61,12 @@ locals {
       namespace   = "AWS/ApiGateway", metric = "5xx", statistic = "Sum", periods = 1
       dimensions  = { ApiId = aws_apigatewayv2_api.this.id }
       threshold   = var.api_5xx_threshold, operator = "GreaterThanOrEqualToThreshold", missing = "notBreaching"
+    }
+    jobs-dlq = {
+      description = "A scheduled job kept failing (or was not delivered): its event is in the dead-letter queue"
+      namespace   = "AWS/SQS", metric = "ApproximateNumberOfMessagesVisible", statistic = "Maximum", periods = 1
+      dimensions  = { QueueName = aws_sqs_queue.jobs_dlq.name }
+      threshold   = 1, operator = "GreaterThanOrEqualToThreshold", missing = "notBreaching"
     }
     rds-cpu = {
       description = "The database CPU stayed high for 15 minutes"

@@ -43,10 +43,12 @@ resource "aws_route_table_association" "private" {
 # VPC endpoints (no NAT: the function reaches AWS APIs through these)
 ################################################################################
 
+# Only the APIs the service calls: Secrets Manager (database credentials, SECRET_KEY at start)
+# and S3 (user files, free gateway endpoint). Lambda ships the function's logs itself, and
+# Cognito e-mail (SES) and metrics are sent by AWS services, not from the VPC.
 locals {
   interface_endpoints = {
     secretsmanager = "com.amazonaws.${local.region}.secretsmanager"
-    logs           = "com.amazonaws.${local.region}.logs"
   }
 }
 
@@ -56,7 +58,7 @@ resource "aws_vpc_endpoint" "interface" {
   vpc_id              = aws_vpc.this.id
   service_name        = each.value
   vpc_endpoint_type   = "Interface"
-  subnet_ids          = aws_subnet.private[*].id
+  subnet_ids          = slice(aws_subnet.private[*].id, 0, var.interface_endpoint_zones)
   security_group_ids  = [aws_security_group.endpoints.id]
   private_dns_enabled = true
 

@@ -67,7 +67,7 @@ output "media_bucket_name" {
 }
 
 output "redis_endpoint" {
-  description = "Endpoint of the serverless Redis cache (null when enable_redis is false)."
+  description = "Endpoint of the serverless cache, Valkey or Redis OSS (null when enable_redis is false)."
   value       = local.redis_endpoint
 }
 
@@ -84,6 +84,21 @@ output "lambda_function_name" {
 output "ecr_repository_url" {
   description = "URL of the ECR repository to push the image to."
   value       = aws_ecr_repository.this.repository_url
+}
+
+output "lambda_published_version" {
+  description = "Newest published version of the function (what the last apply deployed; it takes traffic once deploy/release.py moves the live alias to it)."
+  value       = aws_lambda_function.api.version
+}
+
+output "lambda_alias_name" {
+  description = "Name of the alias API Gateway and EventBridge invoke (live)."
+  value       = aws_lambda_alias.live.name
+}
+
+output "jobs_dead_letter_queue_url" {
+  description = "URL of the SQS queue holding scheduled jobs that kept failing."
+  value       = aws_sqs_queue.jobs_dlq.id
 }
 
 output "image_uri" {

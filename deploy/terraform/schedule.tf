@@ -1,5 +1,37 @@
-# EventBridge schedules invoking the function directly: the maintenance jobs (allowed
-# management commands) and the optional warm-up.
+# EventBridge schedules invoking the function's live alias: the maintenance jobs (allowed
+# management commands) and the optional warm-up; the dead-letter queue of jobs that keep failing.
+
+# A failing job ends its invocation in an error: Lambda retries it twice, then sends the event
+# here (the function's dead_letter_config); EventBridge sends here what it could not deliver.
+resource "aws_sqs_queue" "jobs_dlq" {
+  name                      = "${local.name}-jobs-dlq"
+  message_retention_seconds = 1209600
+  sqs_managed_sse_enabled   = true
+}
+
+data "aws_iam_policy_document" "jobs_dlq" {
+  statement {
+    sid       = "EventBridgeUndeliveredJobs"
+    actions   = ["sqs:SendMessage"]
+    resources = [aws_sqs_queue.jobs_dlq.arn]
+
+    principals {
+      type        = "Service"
+      identifiers = ["events.amazonaws.com"]
+    }
+
+    condition {
+      test     = "ArnEquals"
+      variable = "aws:SourceArn"
+      values   = concat([for rule in aws_cloudwatch_event_rule.maintenance : rule.arn], aws_cloudwatch_event_rule.warmup[*].arn)
+    }
+  }
+}
+
+resource "aws_sqs_queue_policy" "jobs_dlq" {
+  queue_url = aws_sqs_queue.jobs_dlq.id
+  policy    = data.aws_iam_policy_document.jobs_dlq.json
+}
 
 locals {
   maintenance_jobs = {
@@ -33,8 +65,17 @@ resource "aws_cloudwatch_event_target" "maintenance" {
   for_each = local.maintenance_jobs
 
   rule  = aws_cloudwatch_event_rule.maintenance[each.key].name
-  arn   = aws_lambda_function.api.arn
+  arn   = aws_lambda_alias.live.arn
   input = jsonencode({ manage = each.value.command })
+
+  retry_policy {
+    maximum_event_age_in_seconds = 3600
+    maximum_retry_attempts       = 3
+  }
+
+  dead_letter_config {
+    arn = aws_sqs_queue.jobs_dlq.arn
+  }
 }
 
 resource "aws_lambda_permission" "maintenance" {
@@ -43,6 +84,7 @@ resource "aws_lambda_permission" "maintenance" {
   statement_id  = "AllowEventBridge-${each.key}"
   action        = "lambda:InvokeFunction"
   function_name = aws_lambda_function.api.function_name
+  qualifier     = aws_lambda_alias.live.name
   principal     = "events.amazonaws.com"
   source_arn    = aws_cloudwatch_event_rule.maintenance[each.key].arn
 }
@@ -75,7 +117,7 @@ resource "aws_cloudwatch_event_target" "warmup" {
   count = var.warmup_schedule == null ? 0 : 1
 
   rule  = aws_cloudwatch_event_rule.warmup[0].name
-  arn   = aws_lambda_function.api.arn
+  arn   = aws_lambda_alias.live.arn
   input = jsonencode({ warmup = true })
 }
 
@@ -85,6 +127,7 @@ resource "aws_lambda_permission" "warmup" {
   statement_id  = "AllowEventBridgeWarmup"
   action        = "lambda:InvokeFunction"
   function_name = aws_lambda_function.api.function_name
+  qualifier     = aws_lambda_alias.live.name
   principal     = "events.amazonaws.com"
   source_arn    = aws_cloudwatch_event_rule.warmup[0].arn
 }

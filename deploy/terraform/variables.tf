@@ -107,13 +107,13 @@ variable "rds_instance_class" {
 }
 
 variable "rds_engine_version" {
-  description = "MySQL engine version (major.minor, minor upgrades are automatic)."
+  description = "MySQL engine version: major (8.4) or major.minor (8.4.6); the parameter group family follows it. Minor upgrades are automatic. 8.0 is past RDS standard support (paid Extended Support)."
   type        = string
-  default     = "8.0"
+  default     = "8.4"
 
   validation {
-    condition     = can(regex("^8\\.[0-9]+(\\.[0-9]+)?$", var.rds_engine_version))
-    error_message = "rds_engine_version must be a MySQL 8 version such as 8.0 or 8.0.40."
+    condition     = can(regex("^(8\\.0|8\\.4|9\\.[0-9]+)(\\.[0-9]+)?$", var.rds_engine_version))
+    error_message = "rds_engine_version must be MySQL 8.4 (the default), 8.0 or 9.x, optionally with a minor version such as 8.4.6."
   }
 }
 
@@ -197,13 +197,35 @@ variable "rds_multi_az" {
 }
 
 ################################################################################
-# Cache (ElastiCache Serverless Redis)
+# Cache (ElastiCache Serverless, Valkey by default)
 ################################################################################
 
 variable "enable_redis" {
-  description = "Create an ElastiCache Serverless Redis cache and pass REDIS_URL to the function."
+  description = "Create an ElastiCache Serverless cache (Redis protocol) and pass REDIS_URL to the function."
   type        = bool
   default     = true
+}
+
+variable "cache_engine" {
+  description = "Engine of the serverless cache: valkey (100 MB billing minimum, lower rates) or redis (Redis OSS, 1 GB minimum)."
+  type        = string
+  default     = "valkey"
+
+  validation {
+    condition     = contains(["valkey", "redis"], var.cache_engine)
+    error_message = "cache_engine must be valkey or redis."
+  }
+}
+
+variable "cache_major_engine_version" {
+  description = "Major engine version of the serverless cache; null takes 8 for valkey and 7 for redis."
+  type        = string
+  default     = null
+
+  validation {
+    condition     = var.cache_major_engine_version == null || can(regex("^[0-9]+$", var.cache_major_engine_version))
+    error_message = "cache_major_engine_version must be a major version number such as 8."
+  }
 }
 
 variable "redis_max_data_storage_gb" {
@@ -240,6 +262,17 @@ variable "cors_allowed_origins" {
   validation {
     condition     = alltrue([for origin in var.cors_allowed_origins : can(regex("^https://[a-z0-9.-]+(:[0-9]+)?$", origin))])
     error_message = "Each entry of cors_allowed_origins must be an https:// origin without path, e.g. https://app.example.com."
+  }
+}
+
+variable "interface_endpoint_zones" {
+  description = "Zones (private subnets, the EFS zone first) that hold an ENI of each interface VPC endpoint; each costs per hour. 1 matches the One Zone file system and single-AZ database."
+  type        = number
+  default     = 1
+
+  validation {
+    condition     = contains([1, 2], var.interface_endpoint_zones)
+    error_message = "interface_endpoint_zones must be 1 or 2."
   }
 }
 
@@ -524,6 +557,45 @@ variable "cognito_mfa_configuration" {
     condition     = contains(["OFF", "OPTIONAL", "ON"], var.cognito_mfa_configuration)
     error_message = "cognito_mfa_configuration must be OFF, OPTIONAL or ON."
   }
+}
+
+variable "cognito_ses_source_arn" {
+  description = "ARN of a verified SES identity (address or domain) the user pool sends its e-mail through; null keeps Cognito's own sender (50 messages a day)."
+  type        = string
+  default     = null
+
+  validation {
+    condition     = var.cognito_ses_source_arn == null || can(regex("^arn:aws[a-z-]*:ses:[a-z0-9-]+:[0-9]{12}:identity/.+$", var.cognito_ses_source_arn))
+    error_message = "cognito_ses_source_arn must be an SES identity ARN (arn:<partition>:ses:<region>:<account>:identity/<address or domain>)."
+  }
+}
+
+variable "cognito_ses_from_address" {
+  description = "From address of Cognito's e-mail through SES, e.g. \"Concert <no-reply@example.com>\" (must belong to the SES identity); null uses the identity's address."
+  type        = string
+  default     = null
+
+  validation {
+    condition     = var.cognito_ses_from_address == null || can(regex("@[^@\\s>]+\\.[^@\\s>]+>?$", var.cognito_ses_from_address))
+    error_message = "cognito_ses_from_address must be an e-mail address, optionally as \"Name <address>\"."
+  }
+}
+
+variable "cognito_ses_reply_to" {
+  description = "Reply-To address of Cognito's e-mail through SES; null sets none."
+  type        = string
+  default     = null
+
+  validation {
+    condition     = var.cognito_ses_reply_to == null || can(regex("^[^@\\s]+@[^@\\s]+\\.[^@\\s]+$", var.cognito_ses_reply_to))
+    error_message = "cognito_ses_reply_to must be an e-mail address."
+  }
+}
+
+variable "cognito_ses_configuration_set" {
+  description = "SES configuration set applied to Cognito's e-mail (event publishing, reputation metrics); null uses none."
+  type        = string
+  default     = null
 }
 
 variable "cognito_deletion_protection" {

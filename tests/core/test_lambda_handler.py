@@ -8,7 +8,7 @@ import json
 import pytest
 from django.core.signals import request_started
 
-from concert.lambda_handler import handler
+from concert.lambda_handler import ManagementCommandFailed, handler
 from tests.core.events import http_v2, lambda_context, rest_v1
 
 pytestmark = [pytest.mark.django_db, pytest.mark.urls("tests.core.urls")]
@@ -117,16 +117,22 @@ def test_manage_runs_an_allowed_command_and_returns_status_and_output():
     assert "0001_initial" in result["output"]
 
 
-def test_manage_reports_a_failing_command():
-    result = handler({"manage": ["migrate", "no_such_app"]}, lambda_context())
-    assert result["exit_status"] == 1
-    assert "no_such_app" in result["output"]
+def test_a_failing_command_fails_the_invocation_with_its_output_in_the_log(caplog):
+    # Lambda turns a raised exception into a function error: the Errors metric counts it and
+    # an asynchronous (EventBridge) invocation is retried, then sent to the dead-letter queue.
+    with pytest.raises(ManagementCommandFailed) as error:
+        handler({"manage": ["migrate", "no_such_app"]}, lambda_context())
+    assert str(error.value).startswith("manage ['migrate', 'no_such_app'] exited 1: ")
+    assert "no_such_app" in str(error.value)
+    logged = [r for r in caplog.records if r.name == "concert.lambda" and r.levelname == "ERROR"]
+    assert len(logged) == 1
+    assert "No installed app with label 'no_such_app'" in logged[0].getMessage()
 
 
 @pytest.mark.parametrize("argv", [["flush", "--noinput"], ["shell"], [], "migrate", [1]])
 def test_manage_refuses_commands_outside_the_allow_list(argv):
-    result = handler({"manage": argv}, lambda_context())
-    assert result["exit_status"] == 2
+    with pytest.raises(ManagementCommandFailed, match=r"exited 2: "):
+        handler({"manage": argv}, lambda_context())
 
 
 def test_operator_is_created_through_the_function_with_a_one_time_password():
@@ -139,6 +145,5 @@ def test_operator_is_created_through_the_function_with_a_one_time_password():
     operator = authenticate(username="ops", password=password)
     assert operator is not None and operator.is_superuser
 
-    again = handler(payload, lambda_context())
-    assert again["exit_status"] == 1
-    assert "already exists" in again["output"]
+    with pytest.raises(ManagementCommandFailed, match="already exists"):
+        handler(payload, lambda_context())

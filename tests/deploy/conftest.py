@@ -6,6 +6,7 @@ import importlib.util
 import os
 import shutil
 import socket
+import subprocess
 import sys
 import urllib.request
 from collections.abc import Iterator
@@ -76,6 +77,36 @@ def tf_env(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
         "TF_IN_AUTOMATION": "1",
         "CHECKPOINT_DISABLE": "1",
     }
+
+
+@pytest.fixture(scope="session")
+def module_copy(
+    tmp_path_factory: pytest.TempPathFactory,
+    terraform_bin: str,
+    tf_plugin_dir: Path,
+    tf_env: dict[str, str],
+):
+    """Factory: a fresh copy of deploy/terraform, initialised offline from the provider mirror."""
+
+    def make(name: str) -> Path:
+        # The module under root/deploy/terraform, with the service file it reads (CORS policy).
+        root = tmp_path_factory.mktemp(name)
+        workdir = root / "deploy" / "terraform"
+        shutil.copytree(
+            TERRAFORM_DIR,
+            workdir,
+            ignore=shutil.ignore_patterns(".terraform*", "*.tfstate*", "*.tfvars"),
+        )
+        (root / "concert").mkdir()
+        shutil.copy(REPO_ROOT / "concert" / "cors.json", root / "concert" / "cors.json")
+        args = [terraform_bin, "init", "-backend=false", "-input=false",
+                f"-plugin-dir={tf_plugin_dir}"]  # fmt: skip
+        result = subprocess.run(args, cwd=workdir, env=tf_env, capture_output=True, text=True,
+                                timeout=300, check=False)  # fmt: skip
+        assert result.returncode == 0, result.stdout + result.stderr
+        return workdir
+
+    return make
 
 
 def _free_port() -> int:

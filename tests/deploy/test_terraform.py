@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import re
-import shutil
 import subprocess
 from collections.abc import Iterator
 from pathlib import Path
@@ -38,6 +37,7 @@ MOTO_SERVICES = (
     "s3",
     "secretsmanager",
     "sns",
+    "sqs",
     "sts",
 )
 
@@ -185,34 +185,10 @@ def test_terraform_fmt(terraform_bin: str, tf_env: dict[str, str]) -> None:
     run([terraform_bin, "fmt", "-check", "-recursive", "-diff"], TERRAFORM_DIR, tf_env)
 
 
-def copy_module(root: Path) -> Path:
-    """The module under root/deploy/terraform, with the service files it reads (CORS policy)."""
-    workdir = root / "deploy" / "terraform"
-    shutil.copytree(
-        TERRAFORM_DIR,
-        workdir,
-        ignore=shutil.ignore_patterns(".terraform*", "*.tfstate*", "*.tfvars"),
-    )
-    (root / "concert").mkdir()
-    shutil.copy(REPO_ROOT / "concert" / "cors.json", root / "concert" / "cors.json")
-    return workdir
-
-
 @pytest.fixture(scope="module")
-def initialised_copy(
-    tmp_path_factory: pytest.TempPathFactory,
-    terraform_bin: str,
-    tf_plugin_dir: Path,
-    tf_env: dict[str, str],
-) -> Path:
+def initialised_copy(module_copy) -> Path:
     """A copy of the module initialised offline from the provider mirror."""
-    workdir = copy_module(tmp_path_factory.mktemp("terraform"))
-    run(
-        [terraform_bin, "init", "-backend=false", "-input=false", f"-plugin-dir={tf_plugin_dir}"],
-        workdir,
-        tf_env,
-    )
-    return workdir
+    return module_copy("terraform")
 
 
 def test_terraform_validate(
@@ -443,6 +419,9 @@ def test_api_routes_and_authorizer(outputs: dict[str, Any], boto) -> None:
     assert partner["RequestParameters"] == {"overwrite:path": "/api/v1/$request.path.proxy"}
     django = integrations[protected["Target"].split("/")[1]]
     assert django["PayloadFormatVersion"] == "2.0"
+    # Both integrations call the live alias, never the unpublished $LATEST.
+    for integration in (django, partner):
+        assert ":function:concert-prod-api:live/invocations" in integration["IntegrationUri"]
     assert routes["GET /api/v1/events"]["Target"] == protected["Target"]
     stage = apigw.get_stage(ApiId=api_id, StageName="$default")
     assert "$context.requestId" in stage["AccessLogSettings"]["Format"]
@@ -480,7 +459,7 @@ def test_lambda_role_is_least_privilege(outputs: dict[str, Any], boto) -> None:
     assert efs_condition["elasticfilesystem:AccessPointArn"] == outputs["efs_access_point_arn"]
 
 
-def test_storage_database_and_schedule(outputs: dict[str, Any], boto) -> None:
+def test_storage_database_and_schedule(stack: Stack, outputs: dict[str, Any], boto) -> None:
     s3 = boto("s3")
     bucket = outputs["s3_bucket_name"]
     block = s3.get_public_access_block(Bucket=bucket)["PublicAccessBlockConfiguration"]
@@ -497,26 +476,49 @@ def test_storage_database_and_schedule(outputs: dict[str, Any], boto) -> None:
         True,
     )
     assert db["MaxAllocatedStorage"] == 100 and db["PubliclyAccessible"] is False
+    assert db["EngineVersion"] == "8.4"
+    groups = boto("rds").describe_db_parameter_groups(DBParameterGroupName="concert-prod-mysql84")
+    assert groups["DBParameterGroups"][0]["DBParameterGroupFamily"] == "mysql8.4"
+    assert set(db["EnabledCloudwatchLogsExports"]) == {"error", "slowquery"}
+    # Interface endpoints only for the APIs the service calls, in one zone by default.
+    endpoints = boto("ec2").describe_vpc_endpoints()["VpcEndpoints"]
+    zones = {e["ServiceName"].split(".")[-1]: len(e.get("SubnetIds", [])) for e in endpoints}
+    assert zones == {"s3": 0, "secretsmanager": 1}
     events = boto("events")
     jobs = {
         "usage-flush": (["usage_flush"], "rate(15 minutes)"),
         "files-purge-pending": (["files_purge_pending", "--hours", "24"], "cron(30 3 * * ? *)"),
         "idempotency-keys-purge": (["idempotency_keys_purge"], "cron(30 3 * * ? *)"),
     }
+    dlq_arn = boto("sqs").get_queue_attributes(
+        QueueUrl=outputs["jobs_dead_letter_queue_url"], AttributeNames=["QueueArn"]
+    )["Attributes"]["QueueArn"]
     for job, (command, schedule) in jobs.items():
         rule = f"concert-prod-{job}"
         target = events.list_targets_by_rule(Rule=rule)["Targets"][0]
         assert json.loads(target["Input"]) == {"manage": command}
+        assert target["Arn"].endswith(":function:concert-prod-api:live")
+        assert target["DeadLetterConfig"] == {"Arn": dlq_arn}
         assert events.describe_rule(Name=rule)["ScheduleExpression"] == schedule
+    # moto does not return DeadLetterConfig: check what Terraform sent.
+    dead_letter = stack.planned("aws_lambda_function.api")["dead_letter_config"]
+    assert stack.planned("aws_sqs_queue.jobs_dlq")["name"] == dlq_arn.rsplit(":", 1)[1]
+    assert len(dead_letter) == 1
+    alias = boto("lambda").get_alias(FunctionName="concert-prod-api", Name="live")
+    assert alias["FunctionVersion"] == outputs["lambda_published_version"] == "1"
+    # Every log group the stack makes has a retention, the ones RDS exports to included.
     logs = boto("logs").describe_log_groups()["logGroups"]
-    retention = {g["logGroupName"]: g.get("retentionInDays") for g in logs}
-    assert (
-        retention["/aws/lambda/concert-prod-api"] == retention["concert-prod-api-execution"] == 30
-    )
+    assert {g["logGroupName"]: g.get("retentionInDays") for g in logs} == {
+        "/aws/lambda/concert-prod-api": 30,
+        "concert-prod-api-execution": 30,
+        "/aws/rds/instance/concert-prod/error": 30,
+        "/aws/rds/instance/concert-prod/slowquery": 30,
+    }
     alarms = boto("cloudwatch").describe_alarms(AlarmNamePrefix="concert-prod-")["MetricAlarms"]
     assert {a["AlarmName"] for a in alarms} == {
         "concert-prod-lambda-errors",
         "concert-prod-api-5xx",
+        "concert-prod-jobs-dlq",
         "concert-prod-rds-cpu",
     }
     assert boto("cloudwatch").get_dashboard(DashboardName="concert-prod-overview")["DashboardBody"]
@@ -538,10 +540,8 @@ def test_destroy_leaves_nothing(stack: Stack, outputs: dict[str, Any], boto) -> 
     assert boto("ecr").describe_repositories()["repositories"] == []
     assert boto("apigatewayv2").get_apis()["Items"] == []
     assert boto("cognito-idp").list_user_pools(MaxResults=10)["UserPools"] == []
-    assert (
-        boto("logs").describe_log_groups(logGroupNamePrefix="/aws/lambda/concert")["logGroups"]
-        == []
-    )
+    assert boto("logs").describe_log_groups()["logGroups"] == []
+    assert boto("sqs").list_queues().get("QueueUrls", []) == []
     assert boto("iam").list_roles(PathPrefix="/")["Roles"] == []
     assert boto("secretsmanager").list_secrets()["SecretList"] == []
     assert boto("sns").list_topics()["Topics"] == []
