@@ -240,8 +240,10 @@ def test_hadolint_dockerfile(hadolint_bin: str) -> None:
 class Stack:
     """The module applied to moto; destroy() once, the fixture destroys if a test did not."""
 
-    def __init__(self, workdir: Path, terraform_bin: str, env: dict[str, str]) -> None:
+    def __init__(self, workdir: Path, terraform_bin: str, env: dict[str, str],
+                 plugin_dir: Path | None = None) -> None:  # fmt: skip
         self.workdir, self.terraform, self.env = workdir, terraform_bin, env
+        self.plugin_dir = plugin_dir
         self.var_args = [f"-var={key}={value}" for key, value in TEST_VARS.items()]
         self.destroyed = False
 
@@ -322,12 +324,13 @@ def boto(moto_endpoint: str):
 
 @pytest.fixture(scope="module")
 def stack(
-    initialised_copy: Path, terraform_bin: str, tf_env: dict[str, str], moto_endpoint: str, boto
+    initialised_copy: Path, terraform_bin: str, tf_env: dict[str, str], moto_endpoint: str, boto,
+    tf_plugin_dir: Path,
 ) -> Iterator[Stack]:
     (initialised_copy / "provider_override.tf").write_text(provider_override(moto_endpoint))
     env = {**tf_env, "AWS_ACCESS_KEY_ID": "test", "AWS_SECRET_ACCESS_KEY": "test"}
     env.pop("AWS_PROFILE", None)
-    deployed = Stack(initialised_copy, terraform_bin, env)
+    deployed = Stack(initialised_copy, terraform_bin, env, tf_plugin_dir)
     try:
         yield deployed
     finally:
@@ -528,6 +531,73 @@ def test_storage_database_and_schedule(stack: Stack, outputs: dict[str, Any], bo
         0
     ]
     assert repo["imageScanningConfiguration"]["scanOnPush"] is True
+
+
+def tfvars_json(variables: dict[str, str]) -> str:
+    """TEST_VARS as a .tfvars.json document (lists and booleans as JSON, the rest strings)."""
+
+    def value(text: str):
+        try:
+            return json.loads(text)
+        except ValueError:
+            return text
+
+    return json.dumps({key: value(text) for key, text in variables.items()})
+
+
+@pytest.mark.django_db(transaction=True)
+def test_release_migrates_and_smoke_tests_a_version_before_it_takes_traffic_then_rolls_back(
+    stack: Stack, outputs: dict[str, Any], boto, live_server, settings, monkeypatch, capsys
+) -> None:
+    from tests.deploy.conftest import InProcessLambda, load_script
+
+    release = load_script("release")
+    settings.AUTH_TRUST_API_GATEWAY = True  # as on AWS: the authorizer's claims are trusted
+    for key in ("TF_CLI_CONFIG_FILE", "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY"):
+        monkeypatch.setenv(key, stack.env[key])
+    monkeypatch.setenv("TF_CLI_ARGS_init", f"-plugin-dir={stack.plugin_dir}")
+    var_file = stack.workdir / "test.tfvars.json"
+    var_file.write_text(tfvars_json(TEST_VARS))
+    # A new image in the stack's repository (pushed as docker would, by manifest).
+    manifest = json.dumps({
+        "schemaVersion": 2, "mediaType": "application/vnd.docker.distribution.manifest.v2+json",
+        "config": {"digest": "sha256:" + "2" * 64}, "layers": [],
+    })  # fmt: skip
+    pushed = boto("ecr").put_image(repositoryName="concert-prod-api", imageManifest=manifest,
+                                   imageTag="v2")  # fmt: skip
+    image = f"{outputs['ecr_repository_url']}@{pushed['image']['imageId']['imageDigest']}"
+    function = InProcessLambda(boto("lambda"))
+    common = {"terraform_dir": stack.workdir, "api_endpoint": live_server.url,
+              "lambda_client": function}  # fmt: skip
+
+    release.Release(tag="v2", image_uri=image, var_files=[str(var_file)], **common).run("release")
+
+    lam = boto("lambda")
+    live = lam.get_alias(FunctionName="concert-prod-api", Name="live")
+    new = live["FunctionVersion"]
+    assert new != "1" and "previous version 1" in live["Description"]
+    assert lam.get_function(FunctionName="concert-prod-api", Qualifier=new)["Code"][
+        "ImageUri"] == image  # fmt: skip
+    # Migrations and every smoke read ran on the new version, none on the alias.
+    calls = [(qualifier, event.get("manage") or event["rawPath"])
+             for qualifier, event in function.invocations]  # fmt: skip
+    assert calls == [(new, ["migrate", "--noinput"]), (new, "/health/ready"),
+                     (new, "/api/schema"), (new, "/api/v1/events"), (new, "/api/v1/me")]
+    out = capsys.readouterr().out
+    assert out.index("==> 5/8 migrate") < out.index("==> 7/8 promote")
+
+    release.Rollback(**common).run("rollback")
+    live = lam.get_alias(FunctionName="concert-prod-api", Name="live")
+    assert live["FunctionVersion"] == "1"
+    assert live["Description"].endswith(f"previous version {new}")
+    assert function.invocations[-1][0] == "1"  # the old version was smoke-tested first
+
+    # A version that fails its smoke test never gets the alias.
+    broken = lam.publish_version(FunctionName="concert-prod-api")["Version"]
+    settings.ALLOWED_HOSTS = ["somewhere.else"]
+    with pytest.raises(release.StepFailed, match="step 'smoke-test' failed: health"):
+        release.Rollback(to=broken, **common).run("rollback")
+    assert lam.get_alias(FunctionName="concert-prod-api", Name="live")["FunctionVersion"] == "1"
 
 
 def test_destroy_leaves_nothing(stack: Stack, outputs: dict[str, Any], boto) -> None:
