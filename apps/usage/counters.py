@@ -104,6 +104,18 @@ class RedisCounters:
 
         return self._run(run)
 
+    def quota_release(self, *, day: date, bucket: str, group: str) -> None:
+        """Takes one request back out of the quota bucket (one the quota refused)."""
+        name = f"{_Keys(self.prefix, day).quota_base}{bucket}"
+
+        def run():
+            pipe = self.client.pipeline(transaction=True)
+            pipe.hincrby(name, "*", -1)
+            pipe.hincrby(name, group, -1)
+            pipe.execute()
+
+        self._run(run)
+
     def day_totals(self, *, day: date, user_id: int) -> dict[tuple[int | None, str], int]:
         name = f"{_Keys(self.prefix, day).user_base}{user_id}"
         raw = self._run(lambda: self.client.hgetall(name))
@@ -177,6 +189,13 @@ class LocalCounters:
             f"{keys.quota_base}{bucket}",
             lambda h: (self._add(h, "*"), self._add(h, group)), end + 3600,
         )
+
+    def quota_release(self, *, day: date, bucket: str, group: str) -> None:
+        def release(mapping: dict) -> None:
+            for field in ("*", group):
+                mapping[field] = mapping.get(field, 0) - 1
+
+        self._update(f"{_Keys(self.prefix, day).quota_base}{bucket}", release, day_end(day) + 3600)
 
     def day_totals(self, *, day: date, user_id: int) -> dict[tuple[int | None, str], int]:
         raw = self.cache.get(f"{_Keys(self.prefix, day).user_base}{user_id}") or {}

@@ -49,6 +49,15 @@ def usage_record(*, subject: Subject, group: str, now: datetime | None = None
         return None
 
 
+def usage_quota_release(*, subject: Subject, group: str, now: datetime) -> None:
+    """A request the quota refused counts against it no more (it stays metered: the
+    report shows the calls made)."""
+    try:
+        counters().quota_release(day=now.date(), bucket=subject.bucket, group=group)
+    except CountersUnavailable as exc:
+        _log_lost(subject, group, f"quota not released: {exc}")
+
+
 def usage_resume() -> None:
     """Ends a pause after a counter failure (tests, and operators after a fix)."""
     global _paused_until

@@ -11,7 +11,11 @@ from rest_framework.throttling import BaseThrottle
 from apps.licensing.selectors import PlanLimits, plan_limits_for_key, plan_limits_for_user
 from apps.usage.errors import QuotaExceeded
 from apps.usage.metering import COUNTED, endpoint_group, subject_of
-from apps.usage.services import usage_record
+from apps.usage.services import usage_quota_release, usage_record
+
+# Reading one's own usage is never refused by the quota (it is how a partner sees why the
+# other calls are), nor counted against it once the quota is used; the rate limits apply.
+QUOTA_EXEMPT_GROUPS = frozenset({"usage"})
 
 
 def seconds_to_midnight(now: datetime) -> int:
@@ -47,6 +51,9 @@ class UsageQuotaThrottle(BaseThrottle):
         limits = (plan_limits_for_key(key=subject.key) if subject.key is not None
                   else plan_limits_for_user(user_id=subject.user_id))
         message = quota_message(limits, group, *counts)
-        if message is not None:
-            raise QuotaExceeded(message, retry_after=seconds_to_midnight(now))
-        return True
+        if message is None:
+            return True
+        usage_quota_release(subject=subject, group=group, now=now)
+        if group in QUOTA_EXEMPT_GROUPS:
+            return True
+        raise QuotaExceeded(message, retry_after=seconds_to_midnight(now))

@@ -55,10 +55,12 @@ def test_past_the_daily_quota_requests_get_429_until_midnight(user_client, user,
     with django_capture_on_commit_callbacks(execute=True):
         subscription_set(user=user, plan=PlanFactory(name="tiny", daily_quota=2))
 
-    statuses = [user_client.get("/api/v1/license-keys").status_code for _ in range(3)]
-    refused = user_client.get("/api/v1/usage")
+    statuses = [user_client.get("/api/v1/license-keys").status_code for _ in range(2)]
+    refused = user_client.get("/api/v1/license-keys")
+    own_usage = user_client.get("/api/v1/usage")  # never refused by the quota
 
-    assert statuses == [200, 200, 429]
+    assert statuses == [200, 200]
+    assert own_usage.status_code == 200
     assert refused.status_code == 429
     assert refused.json() == {"error": {
         "code": "quota_exceeded",
@@ -74,20 +76,37 @@ def test_past_the_daily_quota_requests_get_429_until_midnight(user_client, user,
 
 def test_group_quotas_and_keys_with_a_plan_of_their_own(user_client, user):
     subscription_set(user=user, plan=PlanFactory(name="small", daily_quota=100,
-                                                 group_quotas={"usage": 1}))
-    _own, own_raw = make_key(user, scopes=["usage:read"],
+                                                 group_quotas={"events": 1}))
+    _own, own_raw = make_key(user, scopes=["events:read"],
                             plan=PlanFactory(name="feed", daily_quota=1))
-    _shared, shared_raw = make_key(user, scopes=["usage:read"])
+    _shared, shared_raw = make_key(user, scopes=["events:read"])
 
-    assert user_client.get("/api/v1/usage").status_code == 200
-    refused = key_client(shared_raw).get("/api/v1/usage")  # shares the account's quota
+    assert user_client.get("/api/v1/events").status_code == 200
+    refused = key_client(shared_raw).get("/api/v1/events")  # shares the account's quota
     assert refused.status_code == 429
     assert refused.json()["error"]["message"] == (
-        "The daily quota of 1 'usage' requests of plan 'small' is used up; "
+        "The daily quota of 1 'events' requests of plan 'small' is used up; "
         "it resets at 00:00 UTC.")
     assert user_client.get("/api/v1/license-keys").status_code == 200
-    assert key_client(own_raw).get("/api/v1/usage").status_code == 200  # its own quota
-    assert key_client(own_raw).get("/api/v1/usage").status_code == 429
+    assert key_client(own_raw).get("/api/v1/events").status_code == 200  # its own quota
+    assert key_client(own_raw).get("/api/v1/events").status_code == 429
+
+
+def test_refused_requests_do_not_count_against_the_quota_and_usage_stays_readable(
+    user_client, user,
+):
+    subscription_set(user=user, plan=PlanFactory(name="mixed", daily_quota=3,
+                                                 group_quotas={"license-keys": 1}))
+
+    keys = [user_client.get("/api/v1/license-keys").status_code for _ in range(4)]
+    others = [user_client.get("/api/v1/events").status_code for _ in range(3)]
+    usage = [user_client.get("/api/v1/usage") for _ in range(2)]
+
+    # The three refused key listings used none of the day's three: two events fit.
+    assert keys == [200, 429, 429, 429]
+    assert others == [200, 200, 429]
+    assert [r.status_code for r in usage] == [200, 200]
+    assert live(user) == {(None, "license-keys"): 4, (None, "events"): 3, (None, "usage"): 2}
 
 
 def test_report_merges_flushed_days_with_todays_live_counts(user_client, user):
