@@ -170,6 +170,11 @@ def _locked(event: Event) -> Event:
     )
 
 
+def _require_status(event: Event, status: EventStatus, done: str) -> None:
+    if event.status != status:
+        raise InvalidState(f"Only {status} events can be {done}; this one is {event.status}.")
+
+
 def _require_editable(event: Event) -> None:
     if event.status not in EDITABLE_STATUSES:
         raise InvalidState(f"A {event.status} event can no longer be changed.")
@@ -242,8 +247,7 @@ def event_update(*, event: Event, data: dict[str, Any]) -> Event:
 @catalogue_write
 def event_publish(*, event: Event) -> Event:
     event = _locked(event)
-    if event.status != EventStatus.DRAFT:
-        raise InvalidState(f"Only draft events can be published; this one is {event.status}.")
+    _require_status(event, EventStatus.DRAFT, "published")
     now = timezone.now()
     if event.starts_at <= now:
         raise InvalidState("An event that has already started cannot be published.")
@@ -256,8 +260,7 @@ def event_publish(*, event: Event) -> Event:
 def event_cancel(*, event: Event) -> Event:
     """Cancels a published event and, in the same transaction, every order for it."""
     event = _locked(event)
-    if event.status != EventStatus.PUBLISHED:
-        raise InvalidState(f"Only published events can be cancelled; this one is {event.status}.")
+    _require_status(event, EventStatus.PUBLISHED, "cancelled")
     event.status, event.cancelled_at = EventStatus.CANCELLED, timezone.now()
     event.save(update_fields=["status", "cancelled_at", "updated_at"])
     event_cancelled.run(event=event)
@@ -267,8 +270,7 @@ def event_cancel(*, event: Event) -> Event:
 @catalogue_write
 def event_complete(*, event: Event) -> Event:
     event = _locked(event)
-    if event.status != EventStatus.PUBLISHED:
-        raise InvalidState(f"Only published events can be completed; this one is {event.status}.")
+    _require_status(event, EventStatus.PUBLISHED, "completed")
     if event.ends_at > timezone.now():
         raise InvalidState("An event can be completed only once it has ended.")
     event.status = EventStatus.COMPLETED
