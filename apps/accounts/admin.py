@@ -10,7 +10,9 @@ from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.utils.html import format_html
 
+from apps.accounts import services
 from apps.accounts.models import User
+from apps.accounts.roles import RANK, Role
 from apps.core.pictures import picture_url
 
 
@@ -26,6 +28,14 @@ class UserAdmin(DjangoUserAdmin):
         ("Concert", {"fields": ("role", "cognito_sub", "display_name", "bio",
                                 "avatar_preview")}),
     )
+
+    def save_model(self, request, obj, form, change):
+        # Django's own save (passwords, groups, permissions), then the service's follow-up
+        # when an operator lowered a role; the admin's transaction holds both.
+        super().save_model(request, obj, form, change)
+        before = form.initial.get("role")
+        if change and "role" in form.changed_data and RANK[Role(obj.role)] < RANK[Role(before)]:
+            services.user_role_lowered(user_id=obj.pk, role=obj.role)
 
     def get_readonly_fields(self, request, obj=None):
         fields = super().get_readonly_fields(request, obj)

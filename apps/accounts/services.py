@@ -62,10 +62,16 @@ def user_sync_from_claims(*, claims: Mapping[str, Any]) -> User:
         with transaction.atomic() if lost_role else contextlib.nullcontext():
             User.objects.filter(pk=user.pk).update(**changes)
             if lost_role:
-                role_lowered.run(owner_id=user.pk, role=role)
+                user_role_lowered(user_id=user.pk, role=role)
         for field, value in changes.items():
             setattr(user, field, value)
     return user
+
+
+def user_role_lowered(*, user_id: int, role: str) -> None:
+    """After a user's role went down (their groups, or an operator in the admin), in the
+    same transaction: what they made with the higher role stops working."""
+    role_lowered.run(owner_id=user_id, role=role)
 
 
 def user_profile_update(*, user: User, data: Mapping[str, Any]) -> User:

@@ -7,6 +7,7 @@ import pytest
 from apps.accounts.services import user_avatar_set
 from tests.accounts.factories import UserFactory
 from tests.core.test_pictures import picture_file
+from tests.licensing.factories import make_key
 
 pytestmark = pytest.mark.django_db
 
@@ -74,3 +75,19 @@ def test_admin_sign_in_locks_an_address_out_after_five_failures(client):
                    "says.",
         "details": {}}}
     assert (elsewhere.status_code, elsewhere["Location"]) == (302, "/admin/")
+
+
+def test_an_operator_lowering_a_role_revokes_the_keys_made_with_it(operator_client):
+    organizer = UserFactory(organizer=True, cognito_sub=None)
+    key, _ = make_key(owner=organizer)
+    assert key.role == "organizer"
+
+    response = operator_client.post(f"/admin/accounts/user/{organizer.pk}/change/", {
+        "username": organizer.username, "email": organizer.email, "role": "fan",
+        "is_active": "on", "display_name": "", "bio": ""})
+
+    assert response.status_code == 302
+    organizer.refresh_from_db()
+    key.refresh_from_db()
+    assert organizer.role == "fan"
+    assert key.revoked_at is not None
