@@ -178,6 +178,8 @@ def files_storages(*, bucket: str, root: Path, public_endpoint_url: str = "") ->
 
 # Largest user file in bytes: 5 GB, the most one S3 POST upload can carry.
 FILES_MAX_BYTES = env.int("FILES_MAX_BYTES", default=5 * 1024**3)
+# Bytes of files one account may hold (announced and uploaded together).
+FILES_QUOTA_BYTES = env.int("FILES_QUOTA_BYTES", default=10 * 1024**3)
 
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},  # pictures

@@ -45,9 +45,12 @@ class FileListCreateApi(Pages, FilesApi):
     @extend_schema(
         summary="Announce an upload",
         description="Returns the file (pending) and a presigned POST form: post `fields` and "
-                    "then the `file` part to `url`, then call `complete`.",
+                    "then the `file` part to `url`, then call `complete`. Every file of the "
+                    "account, pending or uploaded, counts against its storage quota.",
         request=FileCreateSerializer,
-        responses={201: FileCreatedSerializer, **error_responses(400, *AUTH_ERRORS, 503)},
+        responses={201: FileCreatedSerializer, **error_responses(
+            400, *AUTH_ERRORS, 409, 503,
+            descriptions={409: "storage_quota_exceeded (details: quota, used, size)."})},
     )
     def post(self, request):
         serializer = FileCreateSerializer(data=request.data)

@@ -15,6 +15,11 @@ class UploadMismatch(Conflict):
     default_message = "The uploaded file does not match what was declared; upload it again."
 
 
+class StorageQuotaExceeded(Conflict):
+    code = "storage_quota_exceeded"
+    default_message = "This file does not fit in the account's storage quota; delete files first."
+
+
 class FileNotUploaded(InvalidState):
     code = "file_not_uploaded"
     default_message = "The file is not uploaded yet."

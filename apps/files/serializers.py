@@ -14,7 +14,10 @@ from apps.files.services import CHECKSUM_MAX_BYTES
 CONTENT_TYPE = re.compile(
     r"^(application|audio|font|image|model|text|video)/[a-z0-9][a-z0-9!#$&^_.+-]{0,126}$"
 )
-UNSAFE_NAME = re.compile(r"[/\\\x00-\x1f\x7f]")
+# Path separators, control characters, and the characters that reorder how text displays
+# (bidirectional embeddings, overrides, isolates and marks): "invoice\u202efdp.exe" shows as
+# "invoiceexe.pdf".
+UNSAFE_NAME = re.compile(r"[/\\\x00-\x1f\x7f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
 
 
 class FileCreateSerializer(serializers.Serializer):
@@ -29,7 +32,8 @@ class FileCreateSerializer(serializers.Serializer):
     def validate_name(self, value: str) -> str:
         if UNSAFE_NAME.search(value) or value in (".", ".."):
             raise serializers.ValidationError(
-                "A file name cannot contain path separators or control characters."
+                "A file name cannot contain path separators, control characters or "
+                "text-direction controls."
             )
         return value
 

@@ -8,8 +8,10 @@ import re
 import secrets
 import unicodedata
 
+from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.db import transaction
-from django.db.models import QuerySet
+from django.db.models import QuerySet, Sum
 from django.utils import timezone
 
 from apps.core.errors import ApplicationError, InvalidState, NotFound
@@ -17,6 +19,7 @@ from apps.files import storage
 from apps.files.errors import (
     FileNotUploaded,
     SignedUrlInvalid,
+    StorageQuotaExceeded,
     StorageUnavailable,
     UploadIncomplete,
     UploadMismatch,
@@ -46,7 +49,15 @@ def file_key(*, owner_id: int, name: str) -> str:
 def file_create(
     *, owner, name: str, content_type: str, size: int, sha256: str = ""
 ) -> tuple[File, PresignedUpload]:
+    """Announces a file and presigns its upload, within the owner's storage quota: every
+    file they hold counts, pending ones included (their upload may still come)."""
     with transaction.atomic():
+        # The owner's row lock serialises announcements, so concurrent ones cannot both fit.
+        get_user_model().objects.select_for_update().filter(pk=owner.pk).values_list("pk").get()
+        used = File.objects.filter(owner=owner).aggregate(used=Sum("size"))["used"] or 0
+        quota = settings.FILES_QUOTA_BYTES
+        if used + size > quota:
+            raise StorageQuotaExceeded(details={"quota": quota, "used": used, "size": size})
         file = File.objects.create(
             owner=owner, name=name, content_type=content_type, size=size, sha256=sha256,
             key=file_key(owner_id=owner.pk, name=name),

@@ -310,11 +310,15 @@ def test_list_shows_only_my_files_paginated(
     }
 
 
+UNSAFE_NAME = ("A file name cannot contain path separators, control characters or "
+               "text-direction controls.")
+
+
 @pytest.mark.parametrize(("payload", "details"), [
-    ({"name": "../etc/passwd"},
-     {"name": ["A file name cannot contain path separators or control characters."]}),
-    ({"name": "a\\b.pdf"},
-     {"name": ["A file name cannot contain path separators or control characters."]}),
+    ({"name": "../etc/passwd"}, {"name": [UNSAFE_NAME]}),
+    ({"name": "a\\b.pdf"}, {"name": [UNSAFE_NAME]}),
+    ({"name": "invoice\u202efdp.exe"}, {"name": [UNSAFE_NAME]}),  # shows as invoiceexe.pdf
+    ({"name": "report\u2067fdp.exe"}, {"name": [UNSAFE_NAME]}),
     ({"name": "x" * 256}, {"name": ["Ensure this field has no more than 255 characters."]}),
     ({"content_type": "pdf"}, {"content_type": ["Enter a media type such as application/pdf."]}),
     ({"content_type": "text/html; charset=utf-8"},
@@ -331,6 +335,23 @@ def test_announcement_is_validated(local_files, settings, user_client, payload, 
     assert response.status_code == 400
     assert response.json() == error("invalid", "The request has invalid fields.", details)
     assert not File.objects.exists()
+
+
+def test_announcements_stay_within_the_accounts_storage_quota(local_files, settings,
+                                                               user_client, user):
+    settings.FILES_QUOTA_BYTES = 1000
+    FileFactory(owner=user, size=600, uploaded=True)
+    FileFactory(owner=UserFactory(), size=900)  # someone else's: not counted
+
+    fits = announce(user_client, size=300)  # pending files count too
+    refused = announce(user_client, size=101)
+
+    assert fits.status_code == 201
+    assert (refused.status_code, refused.json()) == (409, error(
+        "storage_quota_exceeded",
+        "This file does not fit in the account's storage quota; delete files first.",
+        {"quota": 1000, "used": 900, "size": 101}))
+    assert File.objects.filter(owner=user).count() == 2
 
 
 def test_checksum_is_refused_past_the_verification_bound(local_files, user_client):
