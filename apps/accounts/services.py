@@ -25,6 +25,9 @@ PROFILE_FIELDS = ("display_name", "bio")
 # What other apps do when a user loses a role (licensing: keys made with it stop working),
 # in the same transaction.
 role_lowered = Steps("role lowered")
+# What other apps do when a user's public name changes (events: pages showing it as the
+# organizer's are retired).
+display_name_changed = Steps("display name changed")
 SUB_MAX_LENGTH = User._meta.get_field("cognito_sub").max_length
 
 
@@ -76,10 +79,14 @@ def user_role_lowered(*, user_id: int, role: str) -> None:
 
 def user_profile_update(*, user: User, data: Mapping[str, Any]) -> User:
     fields = [field for field in PROFILE_FIELDS if field in data]
+    renamed = "display_name" in fields and data["display_name"] != user.display_name
     for field in fields:
         setattr(user, field, data[field])
     if fields:
-        user.save(update_fields=fields)
+        with transaction.atomic():
+            user.save(update_fields=fields)
+            if renamed:
+                display_name_changed.run(user_id=user.pk)
     return user
 
 

@@ -74,8 +74,8 @@ def invalidate() -> None:
 
 def _page_key(request, generation: int) -> str:
     query = urlencode(sorted(request.GET.lists()), doseq=True)
-    # The host is part of the key: pagination links in the body are absolute URLs.
-    url = f"{request.get_host()}{request.path}?{query}"
+    # Scheme and host are part of the key: pagination links in the body are absolute URLs.
+    url = f"{request.scheme}://{request.get_host()}{request.path}?{query}"
     digest = hashlib.blake2b(url.encode(), digest_size=16).hexdigest()
     return f"catalogue:page:{generation}:{digest}"
 

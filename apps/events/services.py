@@ -244,6 +244,13 @@ def event_update(*, event: Event, data: dict[str, Any]) -> Event:
     return event
 
 
+def organizer_renamed(*, user_id: int) -> None:
+    """Public pages show organizers by name: they retire when an organizer of a public
+    event changes it."""
+    if Event.objects.filter(organizer_id=user_id).exclude(status=EventStatus.DRAFT).exists():
+        public_cache.invalidate()
+
+
 @catalogue_write
 def event_publish(*, event: Event) -> Event:
     event = _locked(event)

@@ -72,9 +72,16 @@ def _add_picture(event, artist, upload):
     services.event_picture_add(event=event, upload=upload)
 
 
+def _rename_organizer(event, artist, upload):
+    from apps.accounts.services import user_profile_update
+
+    user_profile_update(user=event.organizer, data={"display_name": "Someone else"})
+
+
 @pytest.mark.parametrize(
     "write",
-    [_publish, _edit, _add_set, _drop_set, _rename_artist, _rename_venue, _cancel, _add_picture],
+    [_publish, _edit, _add_set, _drop_set, _rename_artist, _rename_venue, _cancel, _add_picture,
+     _rename_organizer],
 )
 def test_every_write_retires_cached_pages(api_client, django_capture_on_commit_callbacks,
                                          png_upload, write):
@@ -91,6 +98,16 @@ def test_every_write_retires_cached_pages(api_client, django_capture_on_commit_c
     # A signed-in fan sees the same public rows, never from the cache: nothing is stale.
     api_client.force_authenticate(UserFactory())
     assert after == [api_client.get(url).content for url in urls]
+
+
+def test_pages_read_over_http_and_https_are_cached_apart(api_client):
+    EventFactory.create_batch(2)
+
+    plain = api_client.get("/api/v1/events?page_size=1").json()["next"]
+    secure = api_client.get("/api/v1/events?page_size=1", secure=True).json()["next"]
+
+    assert plain == "http://testserver/api/v1/events?page=2&page_size=1"
+    assert secure == "https://testserver/api/v1/events?page=2&page_size=1"
 
 
 def test_a_generation_lost_from_the_cache_never_revives_old_pages(api_client):
