@@ -232,10 +232,8 @@ REST_FRAMEWORK = {
         "apps.usage.throttling.UsageQuotaThrottle",
     ],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
-    "DEFAULT_PARSER_CLASSES": [
-        "concert.api.parsers.JSONParser",
-        "rest_framework.parsers.MultiPartParser",
-    ],
+    # JSON bodies only; the upload views take multipart and nothing else.
+    "DEFAULT_PARSER_CLASSES": ["concert.api.parsers.JSONParser"],
     "DEFAULT_PAGINATION_CLASS": "concert.api.pagination.PageNumberPagination",
     "PAGE_SIZE": 20,
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
@@ -281,6 +279,7 @@ SPECTACULAR_SETTINGS = {
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
         "concert.api.schema.add_shared_error_responses",
+        "concert.api.schema.complete_for_tools",
     ],
     "ENUM_NAME_OVERRIDES": {
         "FileStatusEnum": "apps.files.models.File.Status",

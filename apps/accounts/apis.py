@@ -24,6 +24,7 @@ class MeApi(APIView):
     permission_classes = [IsAuthenticated, LicenseScope]
 
     @extend_schema(
+        summary="My profile",
         operation_id="me_retrieve",
         auth=USER_TOKEN_ONLY,
         responses={200: MeSerializer, **error_responses(401, 403)},
@@ -32,6 +33,7 @@ class MeApi(APIView):
         return Response(MeSerializer(request.user).data)
 
     @extend_schema(
+        summary="Edit my profile",
         operation_id="me_update",
         auth=USER_TOKEN_ONLY,
         request=ProfileUpdateSerializer,
@@ -50,6 +52,7 @@ class MeAvatarApi(APIView):
     parser_classes = [parsers.MultiPartParser]
 
     @extend_schema(
+        summary="Set my avatar",
         operation_id="me_avatar_update",
         auth=USER_TOKEN_ONLY,
         request={"multipart/form-data": AvatarUploadSerializer},
@@ -68,6 +71,7 @@ class MeAvatarApi(APIView):
         return Response(MeSerializer(user).data)
 
     @extend_schema(
+        summary="Remove my avatar",
         operation_id="me_avatar_destroy",
         auth=USER_TOKEN_ONLY,
         responses={204: None, **error_responses(401, 403)},

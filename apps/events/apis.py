@@ -63,6 +63,7 @@ def _validated(serializer_class, request, *, partial: bool = False) -> dict[str,
 
 class VenueListApi(Pages, CatalogueApi):
     @extend_schema(
+        summary="List venues",
         operation_id="venues_list",
         description="Venues, by name." + CACHE_NOTE,
         parameters=[*_params(("city", "City, any case."), ("country", "ISO code."),
@@ -75,7 +76,8 @@ class VenueListApi(Pages, CatalogueApi):
                                        VenueSerializer)
         )
 
-    @extend_schema(request=VenueWriteSerializer,
+    @extend_schema(summary="Add a venue",
+                   request=VenueWriteSerializer,
                    responses={201: VenueSerializer, **error_responses(400, 401, 403)})
     def post(self, request):
         venue = services.venue_create(
@@ -90,19 +92,22 @@ class VenueDetailApi(CatalogueApi):
         self.check_object_permissions(request, venue)
         return venue
 
-    @extend_schema(description="A venue by id or slug." + CACHE_NOTE,
+    @extend_schema(summary="Get a venue",
+                   description="A venue by id or slug." + CACHE_NOTE,
                    responses={200: VenueSerializer, **READ_ERRORS})
     def get(self, request, ref: str):
         return read_response(request, lambda: VenueSerializer(self.venue(request, ref)).data)
 
-    @extend_schema(request=VenueWriteSerializer,
+    @extend_schema(summary="Edit a venue",
+                   request=VenueWriteSerializer,
                    responses={200: VenueSerializer, **WRITE_ERRORS})
     def patch(self, request, ref: str):
         venue = self.venue(request, ref)
         data = _validated(VenueWriteSerializer, request, partial=True)
         return Response(VenueSerializer(services.venue_update(venue=venue, data=data)).data)
 
-    @extend_schema(responses={204: None, **WRITE_ERRORS})
+    @extend_schema(summary="Delete an unused venue",
+                   responses={204: None, **WRITE_ERRORS})
     def delete(self, request, ref: str):
         services.venue_delete(venue=self.venue(request, ref))
         return Response(status=status.HTTP_204_NO_CONTENT)
@@ -113,6 +118,7 @@ class VenueDetailApi(CatalogueApi):
 
 class ArtistListApi(Pages, CatalogueApi):
     @extend_schema(
+        summary="List artists",
         operation_id="artists_list",
         description="Artists, by name." + CACHE_NOTE,
         parameters=_params(("genre", "Genre, any case."), ("q", "Words in the name.")),
@@ -124,7 +130,8 @@ class ArtistListApi(Pages, CatalogueApi):
                                        ArtistSerializer)
         )
 
-    @extend_schema(request=ArtistWriteSerializer,
+    @extend_schema(summary="Add an artist",
+                   request=ArtistWriteSerializer,
                    responses={201: ArtistSerializer, **error_responses(400, 401, 403)})
     def post(self, request):
         artist = services.artist_create(
@@ -139,19 +146,22 @@ class ArtistDetailApi(CatalogueApi):
         self.check_object_permissions(request, artist)
         return artist
 
-    @extend_schema(description="An artist by id or slug." + CACHE_NOTE,
+    @extend_schema(summary="Get an artist",
+                   description="An artist by id or slug." + CACHE_NOTE,
                    responses={200: ArtistSerializer, **READ_ERRORS})
     def get(self, request, ref: str):
         return read_response(request, lambda: ArtistSerializer(self.artist(request, ref)).data)
 
-    @extend_schema(request=ArtistWriteSerializer,
+    @extend_schema(summary="Edit an artist",
+                   request=ArtistWriteSerializer,
                    responses={200: ArtistSerializer, **WRITE_ERRORS})
     def patch(self, request, ref: str):
         artist = self.artist(request, ref)
         data = _validated(ArtistWriteSerializer, request, partial=True)
         return Response(ArtistSerializer(services.artist_update(artist=artist, data=data)).data)
 
-    @extend_schema(responses={204: None, **WRITE_ERRORS})
+    @extend_schema(summary="Delete an unused artist",
+                   responses={204: None, **WRITE_ERRORS})
     def delete(self, request, ref: str):
         services.artist_delete(artist=self.artist(request, ref))
         return Response(status=status.HTTP_204_NO_CONTENT)
@@ -164,6 +174,7 @@ class EventListApi(Pages, CatalogueApi):
     permission_classes = [LicenseScope, ReadOnlyOrOrganizer]
 
     @extend_schema(
+        summary="List events",
         operation_id="events_list",
         description=(
             "Events the caller may see: published, cancelled and completed ones; organizers "
@@ -193,7 +204,8 @@ class EventListApi(Pages, CatalogueApi):
             ),
         )
 
-    @extend_schema(request=EventWriteSerializer,
+    @extend_schema(summary="Create a draft event",
+                   request=EventWriteSerializer,
                    responses={201: EventSerializer, **error_responses(400, 401, 403)})
     def post(self, request):
         event = services.event_create(
@@ -216,18 +228,23 @@ class EventObjectApi(CatalogueApi):
 
 
 class EventDetailApi(EventObjectApi):
-    @extend_schema(description="An event by id or slug." + CACHE_NOTE,
+    @extend_schema(summary="Get an event",
+                   description="An event by id or slug." + CACHE_NOTE,
                    responses={200: EventSerializer, **READ_ERRORS})
     def get(self, request, ref: str):
         return read_response(request, lambda: EventSerializer(self.event(request, ref)).data)
 
-    @extend_schema(request=EventWriteSerializer, responses={200: EventSerializer, **WRITE_ERRORS})
+    @extend_schema(summary="Edit an event",
+                   request=EventWriteSerializer, responses={200: EventSerializer, **WRITE_ERRORS})
     def patch(self, request, ref: str):
         event = self.event(request, ref)
         data = _validated(EventWriteSerializer, request, partial=True)
         return Response(EventSerializer(services.event_update(event=event, data=data)).data)
 
-    @extend_schema(description="Deletes a draft; published events are cancelled instead.",
+    @extend_schema(summary="Delete a draft event",
+                   description="Deletes a draft that was never published. Any other event answers "
+                               "409 invalid_state: cancel a published event instead "
+                               "(`POST /events/{ref}/cancel`).",
                    responses={204: None, **WRITE_ERRORS})
     def delete(self, request, ref: str):
         services.event_delete(event=self.event(request, ref))
@@ -244,24 +261,26 @@ class EventTransitionApi(EventObjectApi):
         return Response(EventSerializer(event).data)
 
 
-def _step(operation_id: str, description: str):
+def _step(operation_id: str, summary: str, description: str):
     return extend_schema_view(post=extend_schema(
-        operation_id=operation_id, request=None, description=description,
+        operation_id=operation_id, summary=summary, request=None, description=description,
         responses={200: EventSerializer, **WRITE_ERRORS},
     ))
 
 
-@_step("events_publish", "Draft → published, before the event starts.")
+@_step("events_publish", "Publish an event", "Draft → published, before the event starts.")
 class EventPublishApi(EventTransitionApi):
     transition = staticmethod(services.event_publish)
 
 
-@_step("events_cancel", "Published → cancelled; every order for the event is cancelled too.")
+@_step("events_cancel", "Cancel an event",
+       "Published → cancelled; every order for the event is cancelled too.")
 class EventCancelApi(EventTransitionApi):
     transition = staticmethod(services.event_cancel)
 
 
-@_step("events_complete", "Published → completed, once the event has ended.")
+@_step("events_complete", "Mark an event completed",
+       "Published → completed, once the event has ended.")
 class EventCompleteApi(EventTransitionApi):
     transition = staticmethod(services.event_complete)
 
@@ -270,7 +289,8 @@ class EventCompleteApi(EventTransitionApi):
 
 
 class EventLineupApi(EventObjectApi):
-    @extend_schema(operation_id="events_lineup_list", description="The event's sets." + CACHE_NOTE,
+    @extend_schema(summary="List an event's lineup",
+                   operation_id="events_lineup_list", description="The event's sets." + CACHE_NOTE,
                    responses={200: PerformanceSerializer(many=True), **READ_ERRORS})
     def get(self, request, ref: str):
         return read_response(
@@ -280,7 +300,8 @@ class EventLineupApi(EventObjectApi):
             ).data,
         )
 
-    @extend_schema(request=PerformanceWriteSerializer,
+    @extend_schema(summary="Add a set to the lineup",
+                   request=PerformanceWriteSerializer,
                    responses={201: PerformanceSerializer, **WRITE_ERRORS})
     def post(self, request, ref: str):
         event = self.event(request, ref)
@@ -295,7 +316,8 @@ class EventLineupDetailApi(EventObjectApi):
         return selectors.performance_get(event=self.event(request, ref),
                                          performance_id=performance_id)
 
-    @extend_schema(request=PerformanceWriteSerializer,
+    @extend_schema(summary="Edit a set",
+                   request=PerformanceWriteSerializer,
                    responses={200: PerformanceSerializer, **WRITE_ERRORS})
     def patch(self, request, ref: str, performance_id: int):
         performance = self.performance(request, ref, performance_id)
@@ -303,7 +325,8 @@ class EventLineupDetailApi(EventObjectApi):
         performance = services.performance_update(performance=performance, data=data)
         return Response(PerformanceSerializer(performance).data)
 
-    @extend_schema(responses={204: None, **WRITE_ERRORS})
+    @extend_schema(summary="Remove a set",
+                   responses={204: None, **WRITE_ERRORS})
     def delete(self, request, ref: str, performance_id: int):
         services.performance_delete(performance=self.performance(request, ref, performance_id))
         return Response(status=status.HTTP_204_NO_CONTENT)
@@ -316,7 +339,8 @@ class EventPictureListApi(EventObjectApi):
     uploads_pictures = True  # PictureUploadThrottle: uploads per account
     parser_classes = [MultiPartParser]
 
-    @extend_schema(operation_id="events_pictures_list",
+    @extend_schema(summary="List an event's pictures",
+                   operation_id="events_pictures_list",
                    description="The event's gallery, in order." + CACHE_NOTE,
                    responses={200: EventPictureSerializer(many=True), **READ_ERRORS})
     def get(self, request, ref: str):
@@ -326,19 +350,21 @@ class EventPictureListApi(EventObjectApi):
         )
 
     @extend_schema(
+        summary="Add a picture",
         request={"multipart/form-data": EventPictureUploadSerializer},
         description="Adds a JPEG, PNG or WebP picture (size-limited, metadata stripped).",
         responses={201: EventPictureSerializer, **WRITE_ERRORS, **error_responses(413)},
     )
     def post(self, request, ref: str):
         event = self.event(request, ref)
-        upload = _validated(EventPictureUploadSerializer, request)["picture"]
+        upload = _validated(EventPictureUploadSerializer, request)["file"]
         picture = services.event_picture_add(event=event, upload=upload)
         return Response(EventPictureSerializer(picture).data, status=status.HTTP_201_CREATED)
 
 
 class EventPictureDetailApi(EventObjectApi):
-    @extend_schema(responses={204: None, **WRITE_ERRORS})
+    @extend_schema(summary="Remove a picture",
+                   responses={204: None, **WRITE_ERRORS})
     def delete(self, request, ref: str, picture_id: int):
         event = self.event(request, ref)
         picture = selectors.event_picture_get(event=event, picture_id=picture_id)

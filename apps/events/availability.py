@@ -53,12 +53,12 @@ def of_ticket_type(ticket_type: Any, now: datetime) -> Availability:
     return Availability.ON_SALE
 
 
-def summary(ticket_types: Iterable[Any], now: datetime) -> dict[str, Any]:
+def summary(ticket_types: Iterable[Any], now: datetime) -> dict[str, Any] | None:
     """An event's "from" price (the lowest still buyable, else the lowest), its currency and
-    the most useful availability word; all None without ticket types."""
+    the most useful availability word; None without ticket types."""
     words = [(of_ticket_type(tt, now), tt) for tt in ticket_types]
     if not words:
-        return {"price_from": None, "currency": None, "availability": None}
+        return None
     buyable = [tt.price for word, tt in words if word in BUYABLE]
     price_from: Decimal = min(buyable or [tt.price for _, tt in words])
     found = {word for word, _ in words}

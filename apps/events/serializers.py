@@ -122,7 +122,8 @@ class EventPictureSerializer(serializers.ModelSerializer):
 
 
 class EventPictureUploadSerializer(serializers.Serializer):
-    picture = serializers.FileField(help_text="A JPEG, PNG or WebP picture.")
+    # `file`, as every upload of the API names its part.
+    file = serializers.FileField(help_text="A JPEG, PNG or WebP picture.")
 
 
 class OrganizerSerializer(serializers.Serializer):
@@ -132,12 +133,12 @@ class OrganizerSerializer(serializers.Serializer):
 
 class TicketSummarySerializer(serializers.Serializer):
     price_from = serializers.DecimalField(
-        max_digits=10, decimal_places=2, allow_null=True,
-        help_text="The lowest price still buyable (else the lowest); null without ticket types.",
+        max_digits=10, decimal_places=2,
+        help_text="The lowest price still buyable (else the lowest).",
     )
-    currency = serializers.CharField(allow_null=True)
+    currency = serializers.CharField()
     availability = serializers.ChoiceField(
-        choices=Availability.choices, allow_null=True,
+        choices=Availability.choices,
         help_text="on_sale or few_left if any type is, else not_yet, sold_out, ended.",
     )
 
@@ -147,7 +148,10 @@ class EventSerializer(serializers.ModelSerializer):
     organizer = OrganizerSerializer(read_only=True)
     lineup = PerformanceSerializer(source="performances", many=True, read_only=True)
     pictures = EventPictureSerializer(many=True, read_only=True)
-    tickets = TicketSummarySerializer(source="ticket_summary", read_only=True)
+    tickets = TicketSummarySerializer(
+        source="ticket_summary", read_only=True, allow_null=True,
+        help_text='"From" price and availability; null while the event has no ticket types.',
+    )
 
     class Meta:
         model = Event

@@ -6,6 +6,7 @@ from django.http import FileResponse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse
 from rest_framework import status
+from rest_framework.parsers import MultiPartParser
 from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -120,6 +121,7 @@ TOKEN = OpenApiParameter("token", OpenApiTypes.STR, OpenApiParameter.QUERY, requ
 class LocalUploadApi(SignedUrlApi):
     # The signed token pins the size; the service checks Content-Length against it.
     bounds_own_body = True
+    parser_classes = [MultiPartParser]  # an S3 POST form, as the presigned one is
 
     @extend_schema(
         operation_id="files_local_upload",

@@ -25,7 +25,8 @@ class FileCreateSerializer(serializers.Serializer):
     content_type = serializers.CharField(max_length=255)
     size = serializers.IntegerField(min_value=1)
     sha256 = serializers.RegexField(
-        r"^[0-9a-fA-F]{64}$", required=False, default="", allow_blank=True,
+        r"^[0-9a-fA-F]{64}$", required=False,
+        help_text="Optional: the content's SHA-256, checked when the upload completes.",
         error_messages={"invalid": "Enter the SHA-256 as 64 hexadecimal characters."},
     )
 

@@ -61,7 +61,8 @@ class LicenseKeyListApi(Pages, LicenseKeyApi):
 
 
 class LicenseKeyDetailApi(LicenseKeyApi):
-    @extend_schema(operation_id="license_keys_retrieve",
+    @extend_schema(summary="Get a license key",
+                   operation_id="license_keys_retrieve",
                    responses={200: LicenseKeySerializer, **KEY_ERRORS}, tags=["license-keys"])
     def get(self, request, key_id: int):
         return Response(LicenseKeySerializer(self.owned(key_id)).data)

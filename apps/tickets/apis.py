@@ -76,6 +76,7 @@ class TicketTypeListApi(Pages, TicketTypesApi):
         return read_response(request, build)
 
     @extend_schema(
+        summary="Add a ticket type",
         operation_id="ticket_types_create",
         request=TicketTypeWriteSerializer,
         responses={201: TicketTypeSerializer, **error_responses(400, 401, 403, 404, 409)},
@@ -109,6 +110,7 @@ class TicketTypeDetailApi(TicketTypesApi):
         return read_response(request, build)
 
     @extend_schema(
+        summary="Edit a ticket type",
         operation_id="ticket_types_update",
         request=TicketTypeWriteSerializer(partial=True),
         responses={200: TicketTypeSerializer, **error_responses(400, 401, 403, 404, 409)},
@@ -125,6 +127,7 @@ class TicketTypeDetailApi(TicketTypesApi):
         return Response(TicketTypeSerializer(ticket_type).data)
 
     @extend_schema(
+        summary="Delete an unsold ticket type",
         operation_id="ticket_types_destroy",
         responses={204: None, **error_responses(401, 403, 404, 409)},
     )
@@ -136,6 +139,7 @@ class TicketTypeDetailApi(TicketTypesApi):
 
 class EventSalesApi(TicketsApi):
     @extend_schema(
+        summary="Sales figures of an event",
         operation_id="events_sales",
         responses={200: EventSalesSerializer, **error_responses(401, 403, 404)},
     )
@@ -146,6 +150,7 @@ class EventSalesApi(TicketsApi):
 
 class EventCheckInApi(TicketsApi):
     @extend_schema(
+        summary="Check a ticket in at the door",
         operation_id="events_check_in",
         request=CheckInSerializer,
         responses={
@@ -169,6 +174,7 @@ class EventCheckInApi(TicketsApi):
 
 class OrderListApi(Pages, TicketsApi):
     @extend_schema(
+        summary="List my orders",
         operation_id="orders_list",
         responses={200: OrderSerializer(many=True), **error_responses(401, 403)},
     )
@@ -176,6 +182,7 @@ class OrderListApi(Pages, TicketsApi):
         return Response(self.page(selectors.order_list(buyer=request.user), OrderSerializer))
 
     @extend_schema(
+        summary="Buy tickets",
         operation_id="orders_create",
         request=OrderCreateSerializer,
         parameters=[IDEMPOTENCY_HEADER],
@@ -216,6 +223,7 @@ class OrderListApi(Pages, TicketsApi):
 
 class OrderDetailApi(TicketsApi):
     @extend_schema(
+        summary="Get an order",
         operation_id="orders_retrieve",
         responses={200: OrderSerializer, **error_responses(401, 403, 404)},
     )
@@ -226,6 +234,7 @@ class OrderDetailApi(TicketsApi):
 
 class OrderCancelApi(TicketsApi):
     @extend_schema(
+        summary="Cancel an order",
         operation_id="orders_cancel",
         request=None,
         responses={
@@ -245,6 +254,7 @@ class OrderCancelApi(TicketsApi):
 
 class TicketListApi(Pages, TicketsApi):
     @extend_schema(
+        summary="List my tickets",
         operation_id="tickets_list",
         description="The buyer's tickets.",
         responses={200: TicketSerializer(many=True), **error_responses(401, 403)},

@@ -73,3 +73,29 @@ def without_partner_paths(endpoints):
     """drf-spectacular preprocessing hook: each operation once, under /api/v1 (the schema's
     description says partners use it under /partner/v1)."""
     return [endpoint for endpoint in endpoints if not is_partner_path(endpoint[0])]
+
+
+def complete_for_tools(result, generator, request, public):
+    """drf-spectacular postprocessing hook: what third-party tools read into the contract.
+
+    - `servers`: the service itself (a relative URL: the host that served the schema);
+    - a nullable reference (`allOf: [$ref]` with `nullable`) carries its target's `type`,
+      which OpenAPI 3.0 requires beside `nullable`.
+    """
+    result.setdefault("servers", [{"url": "/", "description": "This service"}])
+    components = result.get("components", {}).get("schemas", {})
+
+    def visit(node):
+        if isinstance(node, dict):
+            refs = node.get("allOf") or []
+            if node.get("nullable") and "type" not in node and len(refs) == 1 and "$ref" in refs[0]:
+                target = components.get(refs[0]["$ref"].rsplit("/", 1)[-1], {})
+                node["type"] = target.get("type", "object")
+            for value in node.values():
+                visit(value)
+        elif isinstance(node, list):
+            for value in node:
+                visit(value)
+
+    visit(result)
+    return result

@@ -33,8 +33,6 @@ NOT_AUTHENTICATED = {"error": {"code": "not_authenticated",
                                "message": "Authentication credentials were not provided.",
                                "details": {}}}
 
-NO_TICKETS = {"price_from": None, "currency": None, "availability": None}
-
 
 def iso(value: datetime | None) -> str | None:
     return None if value is None else DateTimeField().to_representation(value)
@@ -82,7 +80,7 @@ def test_event_detail_by_slug_or_id(api_client):
         "pictures": [{"id": picture.pk, "url": "/media/events/1/a.png",
                       "thumbnail_url": "/media/events/1/a.thumb.png", "width": 640,
                       "height": 480, "content_type": "image/png", "position": 0}],
-        "tickets": NO_TICKETS,
+        "tickets": None,
         "created_at": iso(event.created_at), "updated_at": iso(event.updated_at),
     }
     for ref in ("owls-live", str(event.pk)):
@@ -142,7 +140,7 @@ def test_organizer_creates_edits_publishes_cancels(api_client):
         "venue": {"id": venue.pk, "slug": "roundhouse-london", "name": "Roundhouse",
                   "city": "London", "country": "GB", "timezone": "Europe/London"},
         "organizer": {"id": organizer.pk, "display_name": "Nina Promo"},
-        "lineup": [], "pictures": [], "tickets": NO_TICKETS,
+        "lineup": [], "pictures": [], "tickets": None,
         "created_at": iso(event.created_at), "updated_at": iso(event.updated_at),
     }
     url = f"/api/v1/events/{event.slug}"
@@ -231,7 +229,7 @@ def _writes(event: Event, performance: Performance, picture: EventPicture, png_u
                                     "ends_at": iso(event.ends_at)}, "json"),
         ("patch", f"{base}/lineup/{performance.pk}", {"order": 9}, "json"),
         ("delete", f"{base}/lineup/{performance.pk}", None, None),
-        ("post", f"{base}/pictures", {"picture": png_upload()}, "multipart"),
+        ("post", f"{base}/pictures", {"file": png_upload()}, "multipart"),
         ("delete", f"{base}/pictures/{picture.pk}", None, None),
     ]
 
@@ -507,7 +505,7 @@ def test_event_pictures_upload_and_delete(api_client, png_upload, settings,
     event = EventFactory()
     as_user(api_client, event.organizer)
     url = f"/api/v1/events/{event.slug}/pictures"
-    created = api_client.post(url, {"picture": png_upload()}, format="multipart")
+    created = api_client.post(url, {"file": png_upload()}, format="multipart")
     assert created.status_code == 201
     picture = EventPicture.objects.get()
     assert created.json() == {
@@ -518,20 +516,20 @@ def test_event_pictures_upload_and_delete(api_client, png_upload, settings,
     assert picture.name.startswith(f"events/{event.pk}/")
     files = [settings.MEDIA_ROOT / picture.name, settings.MEDIA_ROOT / picture.thumbnail_name]
     assert all(f.exists() for f in files)
-    second = api_client.post(url, {"picture": png_upload(color=(0, 0, 255))}, format="multipart")
+    second = api_client.post(url, {"file": png_upload(color=(0, 0, 255))}, format="multipart")
     assert second.json()["position"] == 1
     assert [p["id"] for p in api_client.get(url).json()] == [picture.pk, second.json()["id"]]
 
-    duplicate = api_client.post(url, {"picture": png_upload()}, format="multipart")
+    duplicate = api_client.post(url, {"file": png_upload()}, format="multipart")
     assert (duplicate.status_code, duplicate.json()) == (409, error(
         "picture_exists", "This picture is already in the event's gallery."))
     assert all(f.exists() for f in files)  # the twin's files stay
-    garbage = api_client.post(url, {"picture": _text_file()}, format="multipart")
+    garbage = api_client.post(url, {"file": _text_file()}, format="multipart")
     assert (garbage.status_code, garbage.json()) == (400, error(
         "invalid_picture", "The file is not a JPEG, PNG or WebP picture."))
     missing = api_client.post(url, {}, format="multipart")
     assert missing.json() == error("invalid", "The request has invalid fields.",
-                                   {"picture": ["No file was submitted."]})
+                                   {"file": ["No file was submitted."]})
 
     with django_capture_on_commit_callbacks(execute=True):
         deleted = api_client.delete(f"{url}/{picture.pk}")
