@@ -2,7 +2,7 @@
 
 from rest_framework import status
 
-from apps.core.errors import ApplicationError, ServiceUnavailable
+from apps.core.errors import ApplicationError, Conflict, ServiceUnavailable
 
 
 class InvalidToken(ApplicationError):
@@ -20,3 +20,8 @@ class KeysUnavailable(ServiceUnavailable):
 class InvalidClaims(ApplicationError):
     status_code, code = status.HTTP_401_UNAUTHORIZED, "not_authenticated"
     default_message = "The token carries no usable subject."
+
+
+class UsernameTaken(Conflict):
+    code = "username_taken"
+    default_message = "A user with this username already exists."

@@ -9,13 +9,14 @@ Cognito group grants it, so a leaked API token never opens the admin.
 from __future__ import annotations
 
 import contextlib
+import secrets
 from collections.abc import Mapping
 from typing import Any
 
 from django.contrib.auth.hashers import make_password
 from django.db import IntegrityError, transaction
 
-from apps.accounts.errors import InvalidClaims
+from apps.accounts.errors import InvalidClaims, UsernameTaken
 from apps.accounts.models import User
 from apps.accounts.roles import RANK, Role, groups_from_claim, role_from_groups
 from apps.core.pictures import picture_delete, picture_store
@@ -124,3 +125,14 @@ def _swap_avatar(user: User, name: str, thumbnail: str) -> set[str]:
 
 def _avatar_names(user: User) -> set[str]:
     return {name for name in (user.avatar, user.avatar_thumbnail) if name}
+
+
+def operator_create(*, username: str, email: str) -> str:
+    """A Django admin operator (superuser) with a random one-time password, returned once."""
+    password = secrets.token_urlsafe(18)
+    try:
+        with transaction.atomic():
+            User.objects.create_superuser(username=username, email=email, password=password)
+    except IntegrityError:
+        raise UsernameTaken(f"A user named {username!r} already exists.") from None
+    return password

@@ -7,11 +7,10 @@ the operator changes it at /admin/password_change/ after the first login.
 
 from __future__ import annotations
 
-import secrets
-
-from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
-from django.db import IntegrityError, transaction
+
+from apps.accounts.errors import UsernameTaken
+from apps.accounts.services import operator_create
 
 
 class Command(BaseCommand):
@@ -22,12 +21,8 @@ class Command(BaseCommand):
         parser.add_argument("--email", required=True)
 
     def handle(self, *args, username: str, email: str, **options):
-        password = secrets.token_urlsafe(18)
         try:
-            with transaction.atomic():
-                get_user_model().objects.create_superuser(
-                    username=username, email=email, password=password
-                )
-        except IntegrityError:
+            password = operator_create(username=username, email=email)
+        except UsernameTaken:
             raise CommandError(f"a user named {username!r} already exists") from None
         self.stdout.write(f"operator {username} created; one-time password: {password}")
