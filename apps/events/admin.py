@@ -27,14 +27,6 @@ def _values(form, fields: tuple[str, ...]) -> dict:
     return {name: form.cleaned_data[name] for name in fields if name in form.cleaned_data}
 
 
-class CatalogueAdmin(ServiceAdmin):
-    """Slugs are made by the services from the name, as for the API, and edited afterwards."""
-
-    def get_readonly_fields(self, request, obj=None):
-        fields = super().get_readonly_fields(request, obj)
-        return (*fields, "slug") if obj is None else fields
-
-
 class VenueAdminForm(forms.ModelForm):
     """The model's validators check the stored form; the country is typed in either case.
     (No Meta: the admin supplies the model and its fields.)"""
@@ -43,7 +35,7 @@ class VenueAdminForm(forms.ModelForm):
         return country_code_clean(self.cleaned_data["country"])
 
 
-class EntryAdmin(CatalogueAdmin):
+class EntryAdmin(ServiceAdmin):
     """Venues and artists: added, changed and deleted by their services, which take the
     entry under its model name (`venue=`, `artist=`)."""
 
@@ -59,10 +51,9 @@ class EntryAdmin(CatalogueAdmin):
             self.update_service(**{entry: self.model.objects.get(pk=obj.pk)},
                                 data=_changes(form, self.update_fields))
         else:
-            fields = _values(form, self.update_fields)
-            fields.pop("slug", None)
             adopt(obj, self.create_service(
-                created_by=form.cleaned_data.get("created_by") or request.user, **fields))
+                created_by=form.cleaned_data.get("created_by") or request.user,
+                **_values(form, self.update_fields)))
 
     def delete_model(self, request, obj):
         self.delete_service(**{self.opts.model_name: obj})
@@ -74,6 +65,7 @@ class VenueAdmin(EntryAdmin):
     list_display = ("name", "city", "country", "capacity", "timezone")
     list_filter = ("country", "city")
     search_fields = ("name", "city", "slug")
+    prepopulated_fields = {"slug": ("name", "city")}
     create_service = staticmethod(services.venue_create)
     update_service = staticmethod(services.venue_update)
     delete_service = staticmethod(services.venue_delete)
@@ -85,6 +77,7 @@ class ArtistAdmin(EntryAdmin):
     list_display = ("name", "genre")
     list_filter = ("genre",)
     search_fields = ("name", "slug")
+    prepopulated_fields = {"slug": ("name",)}
     create_service = staticmethod(services.artist_create)
     update_service = staticmethod(services.artist_update)
     delete_service = staticmethod(services.artist_delete)
@@ -184,13 +177,14 @@ class EventAdminForm(forms.ModelForm):
 
 
 @admin.register(Event)
-class EventAdmin(CatalogueAdmin):
+class EventAdmin(ServiceAdmin):
     form = EventAdminForm
     list_display = ("title", "status", "starts_at", "venue", "venue_city", "organizer")
     list_filter = ("status", "venue__city", "venue")
     list_select_related = ("venue", "organizer")
     search_fields = ("title", "slug", "venue__name", "performances__artist__name")
     date_hierarchy = "starts_at"
+    prepopulated_fields = {"slug": ("title",)}
     raw_id_fields = ("organizer",)
     autocomplete_fields = ("venue",)
     readonly_fields = ("status", "published_at", "cancelled_at", "created_at", "updated_at")
@@ -218,7 +212,8 @@ class EventAdmin(CatalogueAdmin):
     def save_model(self, request, obj, form, change):
         if not change:
             adopt(obj, services.event_create(**_values(
-                form, ("organizer", "venue", "title", "starts_at", "ends_at", "description"))))
+                form, ("organizer", "venue", "title", "slug", "starts_at", "ends_at",
+                       "description"))))
         elif changes := _changes(form, services.EVENT_FIELDS):
             services.event_update(event=obj, data=changes)
 

@@ -65,8 +65,16 @@ def _free_slug(model: type[models.Model], text: str, fallback: str) -> str:
     return slug
 
 
-def _create_with_slug(model: type[models.Model], text: str, fallback: str, **fields: Any):
-    """Creates a row with a unique slug made from `text`; a concurrent twin retries."""
+def _create_with_slug(model: type[models.Model], text: str, fallback: str,
+                      slug: str | None = None, **fields: Any):
+    """Creates a row with a unique slug made from `text`; a concurrent twin retries.
+
+    `slug`: one an operator chose (the admin's form checked it against the model's
+    validators and the other rows), used as it is.
+    """
+    if slug:
+        with transaction.atomic():
+            return model.objects.create(slug=slug, **fields)
     for attempt in range(SLUG_ATTEMPTS):
         slug = _free_slug(model, text, fallback)
         try:
@@ -95,9 +103,9 @@ ARTIST_FIELDS = ("name", "slug", "bio", "genre")
 
 @catalogue_write
 def venue_create(*, created_by, name: str, city: str, country: str, capacity: int,
-                 address: str = "", timezone: str = "UTC") -> Venue:
+                 address: str = "", timezone: str = "UTC", slug: str | None = None) -> Venue:
     venue = _create_with_slug(
-        Venue, f"{name} {city}", "venue", created_by=created_by, name=name, city=city,
+        Venue, f"{name} {city}", "venue", slug, created_by=created_by, name=name, city=city,
         country=country, capacity=capacity, address=address, timezone=timezone,
     )
     return venue
@@ -131,9 +139,10 @@ def venue_delete(*, venue: Venue) -> None:
 
 
 @catalogue_write
-def artist_create(*, created_by, name: str, bio: str = "", genre: str = "") -> Artist:
+def artist_create(*, created_by, name: str, bio: str = "", genre: str = "",
+                  slug: str | None = None) -> Artist:
     artist = _create_with_slug(
-        Artist, name, "artist", created_by=created_by, name=name, bio=bio, genre=genre
+        Artist, name, "artist", slug, created_by=created_by, name=name, bio=bio, genre=genre
     )
     return artist
 
@@ -182,10 +191,10 @@ def _require_editable(event: Event) -> None:
 
 @catalogue_write
 def event_create(*, organizer, venue: Venue, title: str, starts_at: datetime,
-                 ends_at: datetime, description: str = "") -> Event:
+                 ends_at: datetime, description: str = "", slug: str | None = None) -> Event:
     _check_schedule(starts_at, ends_at)
     event = _create_with_slug(
-        Event, title, "event", organizer=organizer, venue=venue, title=title,
+        Event, title, "event", slug, organizer=organizer, venue=venue, title=title,
         description=description, starts_at=starts_at, ends_at=ends_at,
     )
     return event

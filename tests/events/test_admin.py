@@ -355,10 +355,9 @@ def a_set(artist, starts_at, hours: int = 1, **extra) -> dict:
 def test_venues_are_added_changed_and_deleted_through_the_services(operator_client,
                                                                     generation):
     response, retired = generation(
-        lambda: operator_client.post("/admin/events/venue/add/", venue_form(slug="ignored")))
+        lambda: operator_client.post("/admin/events/venue/add/", venue_form()))
     venue = Venue.objects.get()
     assert response.status_code == 302 and retired
-    # As through the API: the service makes the slug, the operator who added it created it.
     assert venue.slug == "halle-leipzig"
     assert venue.created_by.is_superuser
 
@@ -376,7 +375,7 @@ def test_venues_are_added_changed_and_deleted_through_the_services(operator_clie
 
 def test_artists_are_added_changed_and_deleted_through_the_services(operator_client,
                                                                      generation):
-    form = {"name": "Nils Frahm", "slug": "", "bio": "", "genre": "ambient"}
+    form = {"name": "Nils Frahm", "slug": "nils-frahm", "bio": "", "genre": "ambient"}
     response, retired = generation(
         lambda: operator_client.post("/admin/events/artist/add/", form))
     artist = Artist.objects.get()
@@ -438,6 +437,9 @@ def test_a_slug_of_digits_is_refused_as_the_api_could_not_find_it(operator_clien
     assert form_errors(response) == {"slug": [
         "A slug needs a letter or a hyphen: one made only of digits would read as an id."
     ]}
+    response = operator_client.post("/admin/events/artist/add/",
+                                    {"name": "Nineteen", "slug": "1999", "bio": "", "genre": ""})
+    assert list(form_errors(response)) == ["slug"]
     response = operator_client.post(
         f"{EVENTS_URL}{event.pk}/change/",
         event_form(organizer=event.organizer, venue=event.venue, event=event, slug="2024"))
