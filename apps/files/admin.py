@@ -2,12 +2,13 @@
 
 from django.contrib import admin
 
+from apps.core.admin import ServiceAdmin
 from apps.files import services
 from apps.files.models import File
 
 
 @admin.register(File)
-class FileAdmin(admin.ModelAdmin):
+class FileAdmin(ServiceAdmin):
     list_display = ["name", "owner", "size", "status", "created_at"]
     list_filter = ["status"]
     search_fields = ["name", "owner__email"]
@@ -27,7 +28,3 @@ class FileAdmin(admin.ModelAdmin):
 
     def delete_model(self, request, obj) -> None:
         services.file_delete(file=obj)
-
-    def delete_queryset(self, request, queryset) -> None:
-        for file in queryset:
-            services.file_delete(file=file)

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from django.contrib import admin, messages
+from django.contrib import admin
 from django.db.models import DecimalField, F, IntegerField, OuterRef, Subquery, Sum
 from django.db.models.functions import Coalesce
 from django.urls import reverse
 from django.utils.html import format_html
 
-from apps.core.errors import ApplicationError
+from apps.core.admin import ServiceAdmin
 from apps.tickets import services
 from apps.tickets.models import (
     EventSales,
@@ -45,7 +45,7 @@ class TicketInline(ReadOnlyInline):
 
 
 @admin.register(Order)
-class OrderAdmin(admin.ModelAdmin):
+class OrderAdmin(ServiceAdmin):
     list_display = ("id", "buyer", "event", "status", "total", "currency", "created_at")
     list_filter = ("status",)
     search_fields = ("=id", "buyer__email", "buyer__username", "event__title")
@@ -64,15 +64,12 @@ class OrderAdmin(admin.ModelAdmin):
 
     @admin.action(description="Cancel selected orders (release their tickets)")
     def cancel_orders(self, request, queryset):
-        cancelled = 0
-        for order in queryset.filter(status=OrderStatus.CONFIRMED):
-            try:
-                services.order_cancel(order=order, actor=request.user, as_operator=True)
-            except ApplicationError as exc:
-                self.message_user(request, f"Order {order.pk}: {exc.message}", messages.ERROR)
-            else:
-                cancelled += 1
-        self.message_user(request, f"Cancelled {cancelled} order(s).", messages.SUCCESS)
+        self.run_service(
+            request, queryset.filter(status=OrderStatus.CONFIRMED),
+            lambda order: services.order_cancel(order=order, actor=request.user,
+                                                as_operator=True),
+            "Cancelled",
+        )
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
