@@ -161,7 +161,8 @@ def _decode(data: bytes):
                 image.draft(None, (math.ceil(image.width * scale),
                                    math.ceil(image.height * scale)))
             image.load()
-            image = ImageOps.exif_transpose(image)
+            # In place: without an orientation tag the returned copy would double the memory.
+            ImageOps.exif_transpose(image, in_place=True)
     except (Image.DecompressionBombError, Image.DecompressionBombWarning):
         raise too_many_pixels from None
     except PictureInvalid:
