@@ -30,6 +30,9 @@ THUMBNAIL_SIZE = (320, 320)
 # Pictures are stored at most this wide and high: what a page shows, and well inside
 # Lambda's 6 MB response once encoded. It also bounds the work after decoding.
 STORED_SIDE = 2048
+# WebP decodes whole, through a buffer of its own: about 16 bytes of memory a pixel against
+# 6 to 10 for PNG (bench/pictures.py), so it gets half the pixel budget.
+PIXEL_COST = {"WEBP": 2}
 QUALITY = 85
 PREFIX_PATTERN = re.compile(r"[a-z0-9][a-z0-9_-]*(/[a-z0-9][a-z0-9_-]*)*")
 
@@ -135,8 +138,8 @@ def _decode(data: bytes):
     """Pixels of an accepted picture, at most STORED_SIDE wide and high.
 
     The cost of decoding is bounded before any pixel is decoded: the header's size must
-    be within PICTURE_MAX_PIXELS and PICTURE_MAX_SIDE, and JPEGs are decoded at the
-    smallest scale (1/2, 1/4, 1/8) that still covers the stored size.
+    be within PICTURE_MAX_PIXELS (half of it for WebP) and PICTURE_MAX_SIDE, and JPEGs are
+    decoded at the smallest scale (1/2, 1/4, 1/8) that still covers the stored size.
     """
     from PIL import Image, ImageOps
 
@@ -149,11 +152,13 @@ def _decode(data: bytes):
         with warnings.catch_warnings():
             warnings.simplefilter("error", Image.DecompressionBombWarning)
             image = Image.open(io.BytesIO(data), formats=list(FORMATS))
-            if image.width * image.height > max_pixels:
-                raise too_many_pixels
+            fmt = image.format
+            if image.width * image.height > max_pixels // PIXEL_COST.get(fmt, 1):
+                raise PictureInvalid(
+                    f"The picture has more than {max_pixels // PIXEL_COST.get(fmt, 1)} "
+                    f"pixels{' (WebP)' if fmt == 'WEBP' else ''}.")
             if max(image.width, image.height) > max_side:
                 raise PictureInvalid(f"The picture is wider or higher than {max_side} pixels.")
-            fmt = image.format
             if fmt == "JPEG":
                 # The decoder scales by 1/2, 1/4 or 1/8 while keeping both sides at least
                 # these, the size the stored picture will have.

@@ -139,6 +139,16 @@ def test_pixel_limit_is_checked_before_decoding(settings, monkeypatch):
         picture_store(upload=upload, prefix="avatars/1")
 
 
+def test_webp_gets_half_the_pixel_budget_before_decoding(settings, monkeypatch):
+    settings.PICTURE_MAX_PIXELS = 20_000
+    png, webp = picture_file("PNG", (150, 100)), picture_file("WEBP", (150, 100))
+    monkeypatch.setattr(ImageFile.ImageFile, "load", lambda self: pytest.fail("decoded it"))
+    with pytest.raises(PictureInvalid, match=r"more than 10000 pixels \(WebP\)"):
+        picture_store(upload=webp, prefix="avatars/1")
+    monkeypatch.undo()
+    assert picture_store(upload=png, prefix="avatars/1").width == 150
+
+
 def test_side_limit_is_checked_before_decoding(settings, monkeypatch):
     settings.PICTURE_MAX_SIDE = 100
     upload = picture_file("PNG", (101, 10), mode="1")
