@@ -140,7 +140,7 @@ def main() -> None:
     out = ROOT / "bench" / "out"
     out.mkdir(parents=True, exist_ok=True)
     (out / "pictures.json").write_text(json.dumps(figures, indent=2))
-    write_section("pictures", text)
+    write_section("bench/pictures.py", text)
 
 
 if __name__ == "__main__":
