@@ -79,18 +79,22 @@ def complete_for_tools(result, generator, request, public):
     """drf-spectacular postprocessing hook: what third-party tools read into the contract.
 
     - `servers`: the service itself (a relative URL: the host that served the schema);
-    - a nullable reference (`allOf: [$ref]` with `nullable`) carries its target's `type`,
-      which OpenAPI 3.0 requires beside `nullable`.
+    - a nullable reference (`allOf: [$ref]` beside `nullable`, which OpenAPI 3.0 leaves
+      without a `type` and so lint tools refuse, and which some generators read as never
+      null) becomes `oneOf: [$ref, NullEnum]`, the form drf-spectacular already gives
+      nullable choices: validators, linters and generated clients all read it as "or null".
     """
     result.setdefault("servers", [{"url": "/", "description": "This service"}])
-    components = result.get("components", {}).get("schemas", {})
+    null = {"$ref": "#/components/schemas/NullEnum"}
+    rewritten = []
 
     def visit(node):
         if isinstance(node, dict):
             refs = node.get("allOf") or []
             if node.get("nullable") and "type" not in node and len(refs) == 1 and "$ref" in refs[0]:
-                target = components.get(refs[0]["$ref"].rsplit("/", 1)[-1], {})
-                node["type"] = target.get("type", "object")
+                rewritten.append(refs[0]["$ref"])
+                del node["allOf"], node["nullable"]
+                node["oneOf"] = [refs[0], null]
             for value in node.values():
                 visit(value)
         elif isinstance(node, list):
@@ -98,4 +102,8 @@ def complete_for_tools(result, generator, request, public):
                 visit(value)
 
     visit(result)
+    if rewritten:
+        result.setdefault("components", {}).setdefault("schemas", {}).setdefault(
+            "NullEnum", {"enum": [None]}
+        )
     return result
