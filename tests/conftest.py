@@ -61,12 +61,10 @@ def _isolated_state(settings, tmp_path):
     """Each test gets its own pictures/files folders, an empty cache, a fast password hash.
 
     Rate limits stay on but far above the pace a test sends requests at; the throttling
-    tests set their own. An outage a test makes (the cache's circuit breaker, the usage
-counters' pause) ends with it.
+    tests set their own. An outage a test makes (the cache's circuit breaker) ends with it.
     """
     from django.core.cache import cache
 
-    from apps.usage.services import usage_resume
     from concert.cache import breaker_reset
 
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
@@ -76,11 +74,9 @@ counters' pause) ends with it.
     use_files_bucket(settings, "")
     breaker_reset()
     cache.clear()
-    usage_resume()
     yield
     breaker_reset()
     cache.clear()
-    usage_resume()
 
 
 def use_files_bucket(settings, bucket: str) -> None:

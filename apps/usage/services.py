@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import time
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
@@ -20,13 +19,8 @@ from apps.usage.models import UsageDay, UsageFlush
 
 logger = logging.getLogger(__name__)
 
-# After the counter store fails, requests skip it for this long instead of each waiting
-# for a connect timeout; every request it skips is still logged.
-OUTAGE_PAUSE_SECONDS = 5.0
 FLUSH_LEASE = timedelta(minutes=10)
 LEDGER_DAYS = 30
-
-_paused_until = 0.0
 
 
 def usage_record(*, subject: Subject, group: str, now: datetime | None = None
@@ -34,17 +28,14 @@ def usage_record(*, subject: Subject, group: str, now: datetime | None = None
     """Counts one request; returns the quota bucket's (day total, group total) so far.
 
     None when the counters are unreachable: the request is served and the loss is logged.
+    After a failure the cache's circuit breaker (concert.cache) makes the next attempts fail
+    at once, so an outage costs requests no wait.
     """
-    global _paused_until
     day = (now or timezone.now()).date()
-    if time.monotonic() < _paused_until:
-        _log_lost(subject, group, "counters paused after a failure")
-        return None
     try:
         return counters().record(day=day, user_id=subject.user_id, key_id=subject.key_id,
                                  group=group, bucket=subject.bucket)
     except CountersUnavailable as exc:
-        _paused_until = time.monotonic() + OUTAGE_PAUSE_SECONDS
         _log_lost(subject, group, str(exc))
         return None
 
@@ -56,12 +47,6 @@ def usage_quota_release(*, subject: Subject, group: str, now: datetime) -> None:
         counters().quota_release(day=now.date(), bucket=subject.bucket, group=group)
     except CountersUnavailable as exc:
         _log_lost(subject, group, f"quota not released: {exc}")
-
-
-def usage_resume() -> None:
-    """Ends a pause after a counter failure (tests, and operators after a fix)."""
-    global _paused_until
-    _paused_until = 0.0
 
 
 def _log_lost(subject: Subject, group: str, reason: str) -> None:

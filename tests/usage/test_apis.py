@@ -184,4 +184,4 @@ def test_with_the_cache_down_requests_are_served_and_the_loss_is_logged(
     lost = [r.getMessage() for r in caplog.records if r.name == "apps.usage.services"]
     assert lost[0].startswith(f"usage not metered: user={user.pk} key=None group=license-keys (")
     assert lost[1] == (f"usage not metered: user={user.pk} key=None group=usage "
-                       "(counters paused after a failure)")
+                       "(Redis at 127.0.0.1:9 is skipped for a while after a failure)")
