@@ -1,7 +1,8 @@
 """Who may do what: the permission classes every API uses.
 
-Roles rank fan < organizer < staff < admin. Staff and admin manage everything; organizers
-manage what they own; fans manage their own things. Requests made with a partner license
+Roles rank fan < organizer < staff < admin. Staff and admin manage everything
+but user files, which only their owner reaches through the API; organizers manage what
+they own; fans manage their own things. Requests made with a partner license
 key carry `request.auth.scopes` and reach only views whose `license_scope` they hold.
 """
 
@@ -23,11 +24,6 @@ def is_organizer(user) -> bool:
 
 def owns(user, obj, owner_field: str = "owner") -> bool:
     return getattr(obj, f"{owner_field}_id", None) == getattr(user, "pk", object())
-
-
-def owned_or_all_for_staff(user, queryset, owner_field: str = "owner"):
-    """The rows of an owned resource a user may see: their own, or all of them for staff."""
-    return queryset if is_staff(user) else queryset.filter(**{owner_field: user})
 
 
 def manages_event(user, event) -> bool:

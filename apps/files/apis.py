@@ -67,7 +67,7 @@ class FileDetailApi(FilesApi):
         summary="A file", responses={200: FileSerializer, **error_responses(*AUTH_ERRORS, 404)}
     )
     def get(self, request, file_id):
-        file = selectors.file_get_visible(user=request.user, file_id=file_id)
+        file = selectors.file_get_owned(owner=request.user, file_id=file_id)
         return Response(FileSerializer(file).data)
 
     @extend_schema(
@@ -75,7 +75,7 @@ class FileDetailApi(FilesApi):
         responses={204: None, **error_responses(*AUTH_ERRORS, 404, 503)},
     )
     def delete(self, request, file_id):
-        file = selectors.file_get_visible(user=request.user, file_id=file_id)
+        file = selectors.file_get_owned(owner=request.user, file_id=file_id)
         services.file_delete(file=file)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
@@ -92,7 +92,7 @@ class FileCompleteApi(FilesApi):
         )},
     )
     def post(self, request, file_id):
-        file = selectors.file_get_visible(user=request.user, file_id=file_id)
+        file = selectors.file_get_owned(owner=request.user, file_id=file_id)
         return Response(FileSerializer(services.file_complete(file=file)).data)
 
 
@@ -102,7 +102,7 @@ class FileDownloadApi(FilesApi):
         responses={200: DownloadSerializer, **error_responses(*AUTH_ERRORS, 404, 409, 503)},
     )
     def get(self, request, file_id):
-        file = selectors.file_get_visible(user=request.user, file_id=file_id)
+        file = selectors.file_get_owned(owner=request.user, file_id=file_id)
         download = services.file_download_url(file=file)
         data = {"url": request.build_absolute_uri(download.url), "expires_at": download.expires_at}
         return Response(DownloadSerializer(data).data)
