@@ -147,9 +147,11 @@ def mysql_options(ssl_mode: str, ssl_ca: str = "") -> dict[str, Any]:
     }
 
 
-def redis_cache(url: str, *, timeout: float = 0.05) -> dict[str, Any]:
+def redis_cache(url: str, *, timeout: float = 0.05, strict: bool = False) -> dict[str, Any]:
     """django-redis on `url` with `timeout`-second sockets behind the circuit breaker of
-    concert.cache: with Redis away or hung a request misses the cache, it does not wait."""
+    concert.cache: with Redis away or hung a request misses the cache, it does not wait.
+    `strict`: a failed call raises instead of answering as a miss (for counters that must
+    fail closed)."""
     if not url.startswith(("redis://", "rediss://")):
         raise ConfigError("REDIS_URL must start with redis:// or rediss:// (TLS)")
     if not 0 < timeout <= 5:
@@ -163,6 +165,7 @@ def redis_cache(url: str, *, timeout: float = 0.05) -> dict[str, Any]:
             "SOCKET_TIMEOUT": timeout,
             "CONNECTION_POOL_CLASS": "concert.cache.BreakerConnectionPool",
             "CONNECTION_POOL_KWARGS": {"health_check_interval": 30},
+            **({"IGNORE_EXCEPTIONS": False} if strict else {}),
         },
     }
 

@@ -105,9 +105,13 @@ REDIS_URL = env.str("REDIS_URL", default="")
 # Redis socket timeout (seconds) and how long the cache is skipped after a failure.
 REDIS_TIMEOUT = env.float("REDIS_TIMEOUT", default=0.05)
 REDIS_BREAKER_SECONDS = env.float("REDIS_BREAKER_SECONDS", default=10.0)
-CACHES = {"default": redis_cache(REDIS_URL, timeout=REDIS_TIMEOUT) if REDIS_URL else {
-    "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
-}}
+_LOCAL_CACHE = {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
+CACHES = {
+    "default": redis_cache(REDIS_URL, timeout=REDIS_TIMEOUT) if REDIS_URL else _LOCAL_CACHE,
+    # The same cache for counters that must fail closed (the admin sign-in): errors raise.
+    "strict": (redis_cache(REDIS_URL, timeout=REDIS_TIMEOUT, strict=True) if REDIS_URL
+               else _LOCAL_CACHE),
+}
 # A Redis outage must not fail requests: django-redis swallows connection errors (the
 # circuit breaker of concert.cache logs each outage once, not each skipped call).
 DJANGO_REDIS_IGNORE_EXCEPTIONS = True
@@ -115,9 +119,11 @@ DJANGO_REDIS_LOG_IGNORED_EXCEPTIONS = False
 DJANGO_REDIS_LOGGER = "concert.cache"
 
 # Failed admin sign-ins per client address before it is refused until the window ends
-# (django-ratelimit's N/period, e.g. 5/15m); counted in the default cache.
+# (django-ratelimit's N/period, e.g. 5/15m); counted in the strict cache: an outage refuses
+# admin sign-ins (503) rather than allow unlimited guessing.
 ADMIN_LOGIN_RATE = login_rate(env.str("ADMIN_LOGIN_RATE", default="5/15m"))
-RATELIMIT_FAIL_OPEN = True  # a cache outage must not lock every operator out
+RATELIMIT_USE_CACHE = "strict"
+RATELIMIT_FAIL_OPEN = False
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},

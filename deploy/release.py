@@ -182,8 +182,20 @@ def smoke_version(client: Any, function: str, version: str, host: str) -> list[s
             body = str(response.get("body"))[:200]
             raise StepFailed("smoke-test",
                              f"{name} (GET {path}) on version {version} answered {status}: {body}")
-        passed.append(f"{name} (GET {path}) 200")
+        passed.append(f"{name} (GET {path}) 200{_degraded(response)}")
     return passed
+
+
+def _degraded(response: dict[str, Any]) -> str:
+    """What a 200 readiness answer says the service runs without (the cache), else ""."""
+    try:
+        body = _json(response)
+    except (ValueError, TypeError):
+        return ""
+    if not isinstance(body, dict) or body.get("status") != "degraded":
+        return ""
+    down = sorted(name for name, state in (body.get("checks") or {}).items() if state != "ok")
+    return f" degraded ({', '.join(down)} unavailable)"
 
 
 def public_check(url: str, attempts: int = 5, delay: float = 3.0, timeout: float = 10.0) -> None:

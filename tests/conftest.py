@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import socket
+import threading
 
 import pytest
 from django.conf import settings
@@ -157,3 +158,29 @@ def user(db):
 def user_client(api_client, user):
     api_client.force_authenticate(user)
     return api_client
+
+
+@pytest.fixture
+def hung_redis():
+    """A Redis URL whose server accepts connections and never answers; and the list of
+    connections it accepted."""
+    server = socket.create_server(("127.0.0.1", 0), backlog=64)
+    server.settimeout(0.05)
+    accepted: list[socket.socket] = []
+    stop = threading.Event()
+
+    def accept():
+        while not stop.is_set():
+            try:
+                accepted.append(server.accept()[0])
+            except TimeoutError:
+                continue
+
+    thread = threading.Thread(target=accept, daemon=True)
+    thread.start()
+    yield f"redis://127.0.0.1:{server.getsockname()[1]}/0", accepted
+    stop.set()
+    thread.join()
+    for conn in accepted:
+        conn.close()
+    server.close()

@@ -12,9 +12,21 @@ def if_none_match(request, etag: str) -> bool:
     return "*" in tags or etag.removeprefix("W/") in tags
 
 
+class LengthRequired(Exception):
+    """A body sent without Content-Length (Transfer-Encoding: chunked)."""
+
+
 def content_length(request) -> int:
-    """The body size the request declares (0 without one); ValueError unless it is digits."""
-    value = request.META.get("CONTENT_LENGTH") or "0"
+    """The body size the request declares (0 without one); ValueError unless it is digits.
+
+    A chunked body (Transfer-Encoding without Content-Length) raises LengthRequired: WSGI
+    reads a request's body up to its Content-Length, so it would be read as empty and the
+    request answered as if it had none. API Gateway always sends the length.
+    """
+    value = request.META.get("CONTENT_LENGTH") or ""
+    if not value and request.META.get("HTTP_TRANSFER_ENCODING"):
+        raise LengthRequired
+    value = value or "0"
     if not (value.isascii() and value.isdigit()):
         raise ValueError(f"Content-Length {value!r} is not a number")
     return int(value)

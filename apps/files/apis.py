@@ -26,6 +26,7 @@ from concert.api.pagination import Pages
 from concert.api.schema import error_responses
 
 AUTH_ERRORS = (401, 403)
+DOWNLOAD_CSP = "default-src 'none'; sandbox; frame-ancestors 'none'"
 
 
 class FilesApi(APIView):
@@ -159,6 +160,10 @@ class LocalDownloadApi(SignedUrlApi):
         handle, grant = services.file_local_download_open(
             token=request.query_params.get("token", "")
         )
-        return FileResponse(
+        response = FileResponse(
             handle, as_attachment=True, filename=grant.filename, content_type=grant.content_type
         )
+        # The type is the uploader's word: should a browser render the file anyway (a
+        # text/html "attachment" opened inline), it runs no script and loads nothing.
+        response["Content-Security-Policy"] = DOWNLOAD_CSP
+        return response

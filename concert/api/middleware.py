@@ -11,7 +11,7 @@ from django.http.response import HttpResponseRedirectBase
 from django.urls import Resolver404, resolve
 from whitenoise.middleware import WhiteNoiseMiddleware
 
-from apps.core.http import content_length
+from apps.core.http import LengthRequired, content_length
 from concert.api import logging as request_logging
 from concert.api.errors import error_response
 
@@ -57,7 +57,8 @@ class RequestBodyLimitMiddleware:
     """Refuses a body larger than DATA_UPLOAD_MAX_MEMORY_SIZE before the view reads it.
 
     Django enforces the limit only on request.body/POST; DRF's parsers read the stream.
-    A Content-Length that is not a number is a 400 for every view.
+    A Content-Length that is not a number is a 400 for every view, a body without one
+    (chunked) a 411.
     A view class that bounds its body itself (a signed upload) sets `bounds_own_body = True`.
     """
 
@@ -72,6 +73,9 @@ class RequestBodyLimitMiddleware:
             length = content_length(request)
         except ValueError:
             return error_response(400, "bad_request", "Content-Length is not a number.")
+        except LengthRequired:
+            return error_response(411, "length_required",
+                                  "Send the body with a Content-Length, not chunked.")
         if getattr(getattr(view_func, "cls", None), "bounds_own_body", False):
             return None
         if length > settings.DATA_UPLOAD_MAX_MEMORY_SIZE:

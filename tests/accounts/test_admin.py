@@ -77,6 +77,45 @@ def test_admin_sign_in_locks_an_address_out_after_five_failures(client):
     assert (elsewhere.status_code, elsewhere["Location"]) == (302, "/admin/")
 
 
+@pytest.mark.redis
+@pytest.mark.parametrize("outage", ["down", "hung"])
+def test_admin_sign_in_fails_closed_when_its_counter_is_unavailable(settings, hung_redis, caplog,
+                                                                    outage):
+    import logging
+
+    from django.test import Client
+
+    from concert.config import redis_cache
+
+    UserFactory(username="ops", password="right-password-1", is_staff=True, is_superuser=True,
+                cognito_sub=None)
+    attacker = Client(REMOTE_ADDR="198.51.100.7")
+    working = settings.CACHES
+    url = "redis://127.0.0.1:1/0" if outage == "down" else hung_redis[0]
+    settings.CACHES = {"default": redis_cache(url), "strict": redis_cache(url, strict=True)}
+
+    def sign_in(password: str):
+        return attacker.post("/admin/login/?next=/admin/",
+                             {"username": "ops", "password": password})
+
+    with caplog.at_level(logging.WARNING, logger="apps.accounts.login_throttle"):
+        # The first call times out (hung) and opens the circuit breaker; the rest are skipped.
+        answers = [sign_in(f"guess-{n}") for n in range(7)] + [sign_in("right-password-1")]
+
+    assert {(r.status_code, r["Retry-After"]) for r in answers} == {(503, "30")}
+    assert answers[-1].json() == {"error": {
+        "code": "login_unavailable",
+        "message": "Sign-in is unavailable for a moment (its attempts can't be counted); try "
+                   "again when Retry-After says.",
+        "details": {}}}
+    assert "_auth_user_id" not in attacker.session
+    assert caplog.messages.count("admin sign-in from 198.51.100.7 refused: its failed sign-ins "
+                                 "could not be read (cache unavailable)") == 8
+
+    settings.CACHES = working
+    assert sign_in("right-password-1").status_code == 302
+
+
 def test_an_operator_lowering_a_role_revokes_the_keys_made_with_it(operator_client):
     organizer = UserFactory(organizer=True, cognito_sub=None)
     key, _ = make_key(owner=organizer)

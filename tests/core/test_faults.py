@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import socket
 import statistics
-import threading
 import time
 
 import pytest
@@ -60,32 +58,6 @@ def test_secrets_manager_error_becomes_a_database_operational_error(aws):
     with pytest.raises(OperationalError, match="database credentials unavailable"):
         wrapper.ensure_connection()
 
-
-
-@pytest.fixture
-def hung_redis():
-    """A Redis URL whose server accepts connections and never answers; and the list of
-    connections it accepted."""
-    server = socket.create_server(("127.0.0.1", 0), backlog=64)
-    server.settimeout(0.05)
-    accepted: list[socket.socket] = []
-    stop = threading.Event()
-
-    def accept():
-        while not stop.is_set():
-            try:
-                accepted.append(server.accept()[0])
-            except TimeoutError:
-                continue
-
-    thread = threading.Thread(target=accept, daemon=True)
-    thread.start()
-    yield f"redis://127.0.0.1:{server.getsockname()[1]}/0", accepted
-    stop.set()
-    thread.join()
-    for conn in accepted:
-        conn.close()
-    server.close()
 
 
 def read_times(client: Client, n: int, *, uncached: bool = False) -> list[float]:

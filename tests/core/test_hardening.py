@@ -26,6 +26,30 @@ def test_malformed_content_length_is_400():
     assert response.json()["error"]["code"] == "bad_request"
 
 
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize(("method", "path"), [("PATCH", "/api/v1/me"), ("POST", "/api/v1/events"),
+                                              ("POST", "/api/v1/files/upload?token=x")])
+def test_chunked_body_is_411_not_read_as_empty(live_server, method, path):
+    # Through a real HTTP server: the WSGI body of a chunked request has no Content-Length,
+    # so Django would read it as empty and answer as if nothing had been sent.
+    import requests
+
+    def chunks():
+        yield b'{"display_name": '
+        yield b'"chunked"}'
+
+    response = requests.request(method, live_server.url + path, data=chunks(), timeout=10,
+                                headers={"Content-Type": "application/json"})
+    assert response.request.headers["Transfer-Encoding"] == "chunked"
+    assert "Content-Length" not in response.request.headers
+    assert response.status_code == 411
+    assert response.json() == {"error": {
+        "code": "length_required",
+        "message": "Send the body with a Content-Length, not chunked.",
+        "details": {},
+    }}
+
+
 def test_signed_local_upload_bounds_its_own_body(settings):
     settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 1024
     response = Client().generic("POST", "/api/v1/files/upload?token=bad", b"x" * 2048,

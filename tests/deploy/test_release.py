@@ -166,6 +166,19 @@ def test_smoke_checks_read_the_version_as_the_live_route_would(function, setting
         release.smoke_version(function, "concert-prod-api", "9", "api.example.com")
 
 
+@pytest.mark.django_db(transaction=True)
+def test_smoke_checks_pass_with_the_cache_down_and_say_so(function, settings) -> None:
+    # A Redis outage must not block a release or a rollback: the service works on misses.
+    from concert.config import redis_cache
+
+    settings.AUTH_TRUST_API_GATEWAY = True
+    settings.CACHES = {"default": redis_cache("redis://127.0.0.1:1/0")}
+    passed = release.smoke_version(function, "concert-prod-api", "2", "api.example.com")
+    assert passed[0] == "health (GET /health/ready) 200 degraded (cache unavailable)"
+    assert passed[1:] == ["schema (GET /api/schema) 200", "event list (GET /api/v1/events) 200",
+                          "authenticated profile (GET /api/v1/me) 200"]
+
+
 @pytest.fixture
 def health_server():
     """A real HTTP server on loopback answering /health/ready with a chosen status."""

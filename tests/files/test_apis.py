@@ -214,6 +214,20 @@ def test_local_upload_and_download_urls_are_signed_and_expire(local_files, user_
     assert response.json() == error("signed_url_invalid", "The link is invalid or has expired.")
 
 
+def test_local_download_of_a_declared_html_file_runs_nothing(local_files, user_client):
+    body = announce(user_client, name="page.html", content_type="text/html").json()
+    assert post_form(body["upload"], CONTENT, filename="page.html") == 204
+    user_client.post(f"/api/v1/files/{body['id']}/complete")
+
+    url = user_client.get(f"/api/v1/files/{body['id']}/download").json()["url"]
+    status, headers, content = fetch(url)
+
+    assert (status, content, headers["Content-Type"]) == (200, CONTENT, "text/html")
+    assert headers["Content-Security-Policy"] == (
+        "default-src 'none'; sandbox; frame-ancestors 'none'")
+    assert headers["X-Content-Type-Options"] == "nosniff"
+
+
 def test_local_upload_is_closed_once_completed(local_files, user_client):
     body = announce(user_client).json()
     assert post_form(body["upload"], CONTENT) == 204
