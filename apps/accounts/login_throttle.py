@@ -2,9 +2,9 @@
 
 django-ratelimit counts them in the strict cache (Redis, its errors raised), in the window
 ADMIN_LOGIN_RATE sets ("5/15m": five failures per fifteen minutes); an address that has used
-them up gets a 429 for every sign-in until its window ends, the right password included. The address is
-the one the API's rate limits use (API Gateway's source IP, never a client header). Only
-this view imports the library, so nothing of it loads on API requests.
+them up gets a 429 for every sign-in until its window ends, the right password included.
+The address is the one the API's rate limits use (API Gateway's source IP, never a client
+header). Only this view imports the library, so nothing of it loads on API requests.
 
 Unlike the API's rate limits, the sign-in fails closed: when the counter can't be read
 (Redis down, hung, or skipped by the circuit breaker) the attempt is refused with a 503
