@@ -16,11 +16,13 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import re
 import shutil
 import statistics
 import subprocess
 import sys
+import time
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -94,6 +96,31 @@ def http_throughput(project_dir: Path, wsgi: str, path: str, env: dict, seconds:
     latency = dict(re.findall(r"^\s+(50|99)%\s+([\d.]+\w+)", output, flags=re.MULTILINE))
     return {"rps": rps, "p50": latency.get("50"), "p99": latency.get("99"),
             "errors": int(non_2xx.group(1)) if non_2xx else 0}
+
+
+def round_trip_floors(creds: dict) -> str:
+    """What one round trip to each store costs right now (p50/p90 of 1,000): Concert's warm
+    read makes one to Redis, hello-world's one to the database, so a busy shared Redis or
+    database shows in the ratio; this says which."""
+    import MySQLdb
+    import redis
+
+    def timed(call) -> str:
+        times = []
+        for _ in range(1000):
+            started = time.perf_counter()
+            call()
+            times.append((time.perf_counter() - started) * 1000)
+        cuts = statistics.quantiles(times, n=10)
+        return f"p50 {statistics.median(times):.3f} ms, p90 {cuts[8]:.3f} ms"
+
+    conn = MySQLdb.connect(**creds)
+    cursor = conn.cursor()
+    database = timed(lambda: (cursor.execute("SELECT 1"), cursor.fetchall()))
+    conn.close()
+    url = os.environ.get("REDIS_URL")
+    cache = timed(redis.Redis.from_url(url).ping) if url else "not used (no REDIS_URL)"
+    return f"Redis PING {cache}; database SELECT 1 {database}"
 
 
 def ratio(ours: float, base: float) -> str:
@@ -252,6 +279,7 @@ def main() -> None:
     sh(PYTHON, "-m", "compileall", "-q", "hello", cwd=hello_dir)
     slug = published_slug(creds)
     load = load_average()
+    floors = round_trip_floors(creds)
 
     first = "/api/v1/events"
     # One start each before measuring: the files are in the page cache for every measured one.
@@ -328,7 +356,8 @@ def main() -> None:
         f"### Warm latency through the Lambda handler ({args.warm} requests per path; "
         f"{args.rounds} rounds, Concert and hello-world alternating, a fresh process each)",
         "",
-        "Medians over the rounds; the ratio is the median of each round's ratio.",
+        "Medians over the rounds; the ratio is the median of each round's ratio. One round",
+        f"trip to each store at the start of the run: {floors}.",
         "",
         "| path | p50 | p99 | p50 vs hello-world |",
         "|---|---|---|---|",
