@@ -12,11 +12,19 @@ the one in its key, so this adds no staleness: as when they are read one after t
 write committing between the two reads can have the page read just retired. After a write,
 each process pays one more round trip on its next read, to fetch the page under the new
 generation.
+
+A retirement Redis does not take (unreachable or hung at the commit: django-redis answers
+the INCR with None) is not lost: the process remembers it and retries it before it serves
+or caches any catalogue page, and before every later retirement; until it succeeds the
+process renders every page itself and caches none. Other processes cannot know of it, so
+until then they may serve the old page until it expires: PAGE_TTL after it was cached,
+hence at most PAGE_TTL after the write committed. That is the hard bound.
 """
 
 from __future__ import annotations
 
 import hashlib
+import logging
 import time
 from collections.abc import Callable
 from typing import Any
@@ -30,6 +38,8 @@ from rest_framework.renderers import JSONRenderer
 
 from apps.core.http import if_none_match
 
+logger = logging.getLogger(__name__)
+
 GENERATION_KEY = "catalogue:generation"
 PAGE_TTL = 300
 PUBLIC_CACHE_CONTROL = "public, max-age=60, stale-while-revalidate=300"
@@ -41,6 +51,7 @@ CACHE_NOTE = (
 
 
 _seen_generation: int | None = None  # the last generation this process read
+_retirement_pending = False  # a bump the cache did not take, retried before any page
 
 
 def _generation() -> int | None:
@@ -56,11 +67,31 @@ def _generation() -> int | None:
     return generation
 
 
-def _bump() -> None:
+def _bump() -> bool:
+    """Whether the cache took the new generation (django-redis answers None when it could
+    not be reached; add's False means another process made a new clock-based one)."""
     try:
-        cache.incr(GENERATION_KEY)
+        return cache.incr(GENERATION_KEY) is not None
     except ValueError:
-        cache.add(GENERATION_KEY, time.time_ns() // 1000, timeout=None)
+        return cache.add(GENERATION_KEY, time.time_ns() // 1000, timeout=None) is not None
+
+
+def _retired() -> bool:
+    """Whether every retirement of this process reached the cache, retrying a pending one."""
+    global _retirement_pending
+    if _retirement_pending and _bump():
+        _retirement_pending = False
+        logger.warning("catalogue pages retired on retry")
+    return not _retirement_pending
+
+
+def _retire() -> None:
+    global _retirement_pending
+    _retirement_pending = True
+    if not _retired():
+        logger.warning("catalogue pages not retired (cache unavailable): retried before this "
+                       "process serves a page; other processes may serve old pages for up to "
+                       "%s s", PAGE_TTL)
 
 
 def invalidate() -> None:
@@ -69,7 +100,7 @@ def invalidate() -> None:
     Bumping before the commit would let a concurrent read cache the old rows under the new
     generation; after the commit such a read can only store them under the retired one.
     """
-    transaction.on_commit(_bump)
+    transaction.on_commit(_retire)
 
 
 def _page_key(request, generation: int) -> str:
@@ -108,7 +139,7 @@ class PageRider:
 def page_rider(request) -> PageRider | None:
     """A rider for an anonymous GET (the only reads shared-cached), else None; kept on the
     request for `read_response`."""
-    if request.method != "GET" or request.user.is_authenticated:
+    if request.method != "GET" or request.user.is_authenticated or not _retired():
         return None
     rider = PageRider(request)
     request._request.catalogue_page_rider = rider
@@ -116,8 +147,11 @@ def page_rider(request) -> PageRider | None:
 
 
 def _shared_body(request) -> tuple[str | None, bytes | None]:
-    """(page key, cached body or None) of an anonymous read; no key without the cache."""
+    """(page key, cached body or None) of an anonymous read; no key without the cache, nor
+    while a retirement is pending."""
     global _seen_generation
+    if not _retired():
+        return None, None
     rider = getattr(request._request, "catalogue_page_rider", None)
     if rider is not None and rider.fetched and rider.current is not None:
         if rider.page_key is not None and rider.current == rider.generation:

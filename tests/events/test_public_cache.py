@@ -173,3 +173,37 @@ def test_a_warm_anonymous_read_is_one_round_trip_to_redis_and_never_stale(
     assert round_trips() == (["After"], 3)  # pipeline, page, set
     assert round_trips() == (["After"], 1)
     assert round_trips("/api/v1/events?page_size=5") == (["After"], 2)  # a miss: set
+
+
+@pytest.mark.redis
+def test_a_retirement_redis_missed_is_retried_before_any_page_is_served(
+        api_client, settings, monkeypatch, django_capture_on_commit_callbacks):
+    """An edit while Redis is briefly away (its INCR of the generation is lost): the process
+    that made it retires the pages before it serves one, so every process reads the new
+    generation from Redis; pages never outlive PAGE_TTL, the bound for the others meanwhile."""
+    from django_redis import get_redis_connection
+    from rest_framework.test import APIClient
+
+    monkeypatch.setattr(public_cache, "_retirement_pending", False)
+    event = EventFactory(title="Before")
+    detail = f"/api/v1/events/{event.pk}"
+    assert api_client.get(detail).json()["title"] == "Before"  # cached
+    redis = get_redis_connection("default")
+    pages = redis.keys(cache.make_key("catalogue:page:*"))
+    assert pages and all(0 < redis.ttl(page) <= public_cache.PAGE_TTL for page in pages)
+    generation = cache.get(public_cache.GENERATION_KEY)
+
+    working = settings.CACHES
+    settings.CACHES = {"default": redis_cache("redis://127.0.0.1:1/0")}
+    organizer = APIClient()
+    organizer.force_authenticate(event.organizer)
+    with django_capture_on_commit_callbacks(execute=True):
+        edit = organizer.patch(detail, {"title": "After"}, format="json")
+    assert edit.status_code == 200
+    settings.CACHES = working  # Redis is back
+
+    assert cache.get(public_cache.GENERATION_KEY) == generation  # the retirement was lost
+    assert api_client.get(detail).json()["title"] == "After"
+    assert cache.get(public_cache.GENERATION_KEY) > generation  # retried: every process sees it
+    monkeypatch.setattr(public_cache, "_seen_generation", generation)  # another process
+    assert api_client.get(detail).json()["title"] == "After"
