@@ -14,9 +14,9 @@ each process pays one more round trip on its next read, to fetch the page under 
 generation.
 
 A retirement Redis does not take (unreachable or hung at the commit: django-redis answers
-the INCR with None) is not lost: the process remembers it and retries it before it serves
-or caches any catalogue page, and before every later retirement; until it succeeds the
-process renders every page itself and caches none. Other processes cannot know of it, so
+the INCR with None) is not lost: the process remembers it and retries it at the start of
+each of its requests and before it serves or caches any catalogue page; until it succeeds
+the process renders every page itself and caches none. Other processes cannot know of it, so
 until then they may serve the old page until it expires: PAGE_TTL after it was cached,
 hence at most PAGE_TTL after the write committed. That is the hard bound.
 """
@@ -83,6 +83,13 @@ def _retired() -> bool:
         _retirement_pending = False
         logger.warning("catalogue pages retired on retry")
     return not _retirement_pending
+
+
+def retry_retirement(**kwargs) -> None:
+    """request_started receiver: a pending retirement is retried with the process's next
+    request of any kind, not only its next catalogue read."""
+    if _retirement_pending:
+        _retired()
 
 
 def _retire() -> None:
