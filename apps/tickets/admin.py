@@ -91,7 +91,7 @@ class TicketTypeAdmin(ReadOnlyAdmin):
     the capacity rules are enforced."""
 
     list_display = ("name", "event", "price", "currency", "capacity", "sold", "sales_start",
-                    "sales_end")
+                    "sales_end", "max_per_order", "max_per_buyer")
     list_filter = ("currency", "event")
     search_fields = ("name", "event__title")
     list_select_related = ("event",)
