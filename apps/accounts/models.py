@@ -4,6 +4,7 @@ from django.contrib.auth.models import AbstractUser
 from django.db import models
 
 from apps.accounts.roles import Role
+from apps.core.text import validate_line, validate_text
 
 
 class User(AbstractUser):
@@ -12,8 +13,8 @@ class User(AbstractUser):
         help_text="Subject (sub claim) of the user's Cognito identity.",
     )
     role = models.CharField(max_length=16, choices=Role.choices, default=Role.FAN)
-    display_name = models.CharField(max_length=80, blank=True)
-    bio = models.TextField(max_length=2000, blank=True)
+    display_name = models.CharField(max_length=80, blank=True, validators=[validate_line])
+    bio = models.TextField(max_length=2000, blank=True, validators=[validate_text])
     # Names of the stored avatar and its thumbnail in the pictures storage (apps.core.pictures).
     avatar = models.CharField(max_length=255, blank=True, editable=False)
     avatar_thumbnail = models.CharField(max_length=255, blank=True, editable=False)

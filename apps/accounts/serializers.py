@@ -7,6 +7,7 @@ from rest_framework import serializers
 
 from apps.accounts.models import User
 from apps.core.pictures import picture_url
+from apps.core.text import validate_line, validate_text
 
 
 class AvatarSerializer(serializers.Serializer):
@@ -35,8 +36,10 @@ class MeSerializer(serializers.ModelSerializer):
 
 class ProfileUpdateSerializer(serializers.Serializer):
     # Only the profile: role, sub, email and staff flags belong to the identity provider.
-    display_name = serializers.CharField(max_length=80, allow_blank=True, required=False)
-    bio = serializers.CharField(max_length=2000, allow_blank=True, required=False)
+    display_name = serializers.CharField(max_length=80, allow_blank=True, required=False,
+                                         validators=[validate_line])
+    bio = serializers.CharField(max_length=2000, allow_blank=True, required=False,
+                                validators=[validate_text])
 
 
 class AvatarUploadSerializer(serializers.Serializer):

@@ -8,6 +8,7 @@ from django.db.models import F, Q
 from django.utils import timezone
 
 from apps.core.models import TimeStampedModel
+from apps.core.text import validate_line, validate_text
 from apps.events import availability
 from apps.events.validators import (
     validate_country_code,
@@ -17,10 +18,10 @@ from apps.events.validators import (
 
 
 class Venue(TimeStampedModel):
-    name = models.CharField(max_length=200)
+    name = models.CharField(max_length=200, validators=[validate_line])
     slug = models.SlugField(max_length=220, unique=True, validators=[validate_slug])
-    city = models.CharField(max_length=100, db_index=True)
-    address = models.CharField(max_length=300, blank=True)
+    city = models.CharField(max_length=100, db_index=True, validators=[validate_line])
+    address = models.CharField(max_length=300, blank=True, validators=[validate_line])
     country = models.CharField(max_length=2, validators=[validate_country_code],
                                help_text="ISO 3166-1 alpha-2 code, e.g. DE.")
     timezone = models.CharField(max_length=64, default="UTC", validators=[validate_timezone_name],
@@ -42,10 +43,10 @@ class Venue(TimeStampedModel):
 
 
 class Artist(TimeStampedModel):
-    name = models.CharField(max_length=200)
+    name = models.CharField(max_length=200, validators=[validate_line])
     slug = models.SlugField(max_length=220, unique=True, validators=[validate_slug])
-    bio = models.TextField(max_length=5000, blank=True)
-    genre = models.CharField(max_length=80, blank=True)
+    bio = models.TextField(max_length=5000, blank=True, validators=[validate_text])
+    genre = models.CharField(max_length=80, blank=True, validators=[validate_line])
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
         related_name="+",
@@ -68,9 +69,9 @@ class EventStatus(models.TextChoices):
 class Event(TimeStampedModel):
     Status = EventStatus
 
-    title = models.CharField(max_length=200)
+    title = models.CharField(max_length=200, validators=[validate_line])
     slug = models.SlugField(max_length=220, unique=True, validators=[validate_slug])
-    description = models.TextField(max_length=10000, blank=True)
+    description = models.TextField(max_length=10000, blank=True, validators=[validate_text])
     organizer = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="organized_events"
     )

@@ -7,9 +7,11 @@ from django.utils.dateparse import parse_datetime
 from rest_framework import serializers
 
 from apps.core.pictures import picture_url
+from apps.core.text import validate_line, validate_text
 from apps.events.availability import Availability
 from apps.events.models import Artist, Event, EventPicture, Performance, Venue
 from apps.events.validators import country_code_clean, validate_timezone_name
+from concert.api import fields
 
 
 class AwareDateTimeField(serializers.DateTimeField):
@@ -42,12 +44,13 @@ class VenueSerializer(serializers.ModelSerializer):
 
 
 class VenueWriteSerializer(serializers.Serializer):
-    name = serializers.CharField(max_length=200)
-    city = serializers.CharField(max_length=100)
-    address = serializers.CharField(max_length=300, required=False, allow_blank=True)
+    name = serializers.CharField(max_length=200, validators=[validate_line])
+    city = serializers.CharField(max_length=100, validators=[validate_line])
+    address = serializers.CharField(max_length=300, required=False, allow_blank=True,
+                                    validators=[validate_line])
     country = serializers.CharField()
     timezone = serializers.CharField(max_length=64, required=False)
-    capacity = serializers.IntegerField(min_value=1, max_value=1_000_000)
+    capacity = fields.IntegerField(min_value=1, max_value=1_000_000)
 
     def validate_country(self, value: str) -> str:
         return country_code_clean(value)
@@ -65,9 +68,11 @@ class ArtistSerializer(serializers.ModelSerializer):
 
 
 class ArtistWriteSerializer(serializers.Serializer):
-    name = serializers.CharField(max_length=200)
-    bio = serializers.CharField(max_length=5000, required=False, allow_blank=True)
-    genre = serializers.CharField(max_length=80, required=False, allow_blank=True)
+    name = serializers.CharField(max_length=200, validators=[validate_line])
+    bio = serializers.CharField(max_length=5000, required=False, allow_blank=True,
+                                validators=[validate_text])
+    genre = serializers.CharField(max_length=80, required=False, allow_blank=True,
+                                  validators=[validate_line])
 
 
 # --- events -------------------------------------------------------------------------------
@@ -102,7 +107,7 @@ class PerformanceWriteSerializer(serializers.Serializer):
     )
     starts_at = AwareDateTimeField()
     ends_at = AwareDateTimeField()
-    order = serializers.IntegerField(min_value=0, max_value=1000, required=False)
+    order = fields.IntegerField(min_value=0, max_value=1000, required=False)
 
 
 class EventPictureSerializer(serializers.ModelSerializer):
@@ -162,8 +167,9 @@ class EventSerializer(serializers.ModelSerializer):
 
 
 class EventWriteSerializer(serializers.Serializer):
-    title = serializers.CharField(max_length=200)
-    description = serializers.CharField(max_length=10000, required=False, allow_blank=True)
+    title = serializers.CharField(max_length=200, validators=[validate_line])
+    description = serializers.CharField(max_length=10000, required=False, allow_blank=True,
+                                        validators=[validate_text])
     venue = serializers.SlugRelatedField(
         slug_field="slug", queryset=Venue.objects.all(), help_text="Venue slug."
     )

@@ -8,6 +8,7 @@ from django.conf import settings
 from django.db import models
 
 from apps.core.models import TimeStampedModel
+from apps.core.text import validate_file_name
 
 
 class File(TimeStampedModel):
@@ -20,7 +21,7 @@ class File(TimeStampedModel):
     owner = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="files"
     )
-    name = models.CharField(max_length=255)
+    name = models.CharField(max_length=255, validators=[validate_file_name])
     content_type = models.CharField(max_length=255)
     size = models.PositiveBigIntegerField(help_text="Declared size in bytes, checked on upload.")
     sha256 = models.CharField(

@@ -7,36 +7,26 @@ import re
 from django.conf import settings
 from rest_framework import serializers
 
+from apps.core.text import validate_file_name
 from apps.files.models import File
 from apps.files.services import CHECKSUM_MAX_BYTES
+from concert.api import fields
 
 # type/subtype with a registered top-level type; parameters (charset...) are not accepted.
 CONTENT_TYPE = re.compile(
     r"^(application|audio|font|image|model|text|video)/[a-z0-9][a-z0-9!#$&^_.+-]{0,126}$"
 )
-# Path separators, control characters, and the characters that reorder how text displays
-# (bidirectional embeddings, overrides, isolates and marks): "invoice\u202efdp.exe" shows as
-# "invoiceexe.pdf".
-UNSAFE_NAME = re.compile(r"[/\\\x00-\x1f\x7f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
 
 
 class FileCreateSerializer(serializers.Serializer):
-    name = serializers.CharField(max_length=255)
+    name = serializers.CharField(max_length=255, validators=[validate_file_name])
     content_type = serializers.CharField(max_length=255)
-    size = serializers.IntegerField(min_value=1)
+    size = fields.IntegerField(min_value=1)
     sha256 = serializers.RegexField(
         r"^[0-9a-fA-F]{64}$", required=False,
         help_text="Optional: the content's SHA-256, checked when the upload completes.",
         error_messages={"invalid": "Enter the SHA-256 as 64 hexadecimal characters."},
     )
-
-    def validate_name(self, value: str) -> str:
-        if UNSAFE_NAME.search(value) or value in (".", ".."):
-            raise serializers.ValidationError(
-                "A file name cannot contain path separators, control characters or "
-                "text-direction controls."
-            )
-        return value
 
     def validate_content_type(self, value: str) -> str:
         value = value.strip().lower()

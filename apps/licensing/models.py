@@ -11,6 +11,7 @@ from django.utils import timezone
 
 from apps.accounts.roles import Role
 from apps.core.models import ExactCharField, TimeStampedModel
+from apps.core.text import validate_line
 
 # What a key may do at most: an organizer's own events and orders. Staff and admin powers
 # are never reachable with a key, whoever made it.
@@ -32,7 +33,7 @@ class Plan(TimeStampedModel):
     """A daily request quota, overall and optionally per endpoint group."""
 
     name = models.SlugField(max_length=40, unique=True)
-    description = models.CharField(max_length=200, blank=True)
+    description = models.CharField(max_length=200, blank=True, validators=[validate_line])
     daily_quota = models.PositiveIntegerField(
         null=True, blank=True, help_text="Requests per UTC day; empty means unlimited.",
     )
@@ -81,7 +82,7 @@ class LicenseKey(TimeStampedModel):
     owner = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="license_keys",
     )
-    name = models.CharField(max_length=80)
+    name = models.CharField(max_length=80, validators=[validate_line])
     # Public part of the key, used to find the row before the hash is compared.
     prefix = ExactCharField(max_length=16, unique=True, editable=False)
     key_hash = models.CharField(max_length=64, editable=False)

@@ -5,11 +5,12 @@ from __future__ import annotations
 from django.utils import timezone
 from rest_framework import serializers
 
+from apps.core.text import validate_line
 from apps.licensing.models import LicenseKey, Scope
 
 
 class LicenseKeyCreateSerializer(serializers.Serializer):
-    name = serializers.CharField(max_length=80)
+    name = serializers.CharField(max_length=80, validators=[validate_line])
     scopes = serializers.ListField(
         child=serializers.ChoiceField(choices=Scope.choices), allow_empty=False,
         max_length=len(Scope.values),

@@ -8,6 +8,7 @@ from django.db.models import F, Q
 from django.utils import timezone
 
 from apps.core.models import ExactCharField, TimeStampedModel
+from apps.core.text import validate_line
 from apps.events import availability
 from apps.events.models import Event
 
@@ -17,8 +18,8 @@ class TicketType(TimeStampedModel):
 
     event = models.ForeignKey(Event, on_delete=models.CASCADE,
                               related_name="ticket_types")
-    name = models.CharField(max_length=100)
-    description = models.CharField(max_length=500, blank=True)
+    name = models.CharField(max_length=100, validators=[validate_line])
+    description = models.CharField(max_length=500, blank=True, validators=[validate_line])
     price = models.DecimalField(max_digits=10, decimal_places=2)
     currency = models.CharField(max_length=3, help_text="ISO 4217 code, e.g. EUR.")
     capacity = models.PositiveIntegerField()

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from rest_framework import serializers
 
+from apps.core.text import validate_line
 from apps.events.availability import Availability
 from apps.events.serializers import AwareDateTimeField
 from apps.tickets.models import Order, OrderItem, Ticket, TicketType
+from concert.api import fields
 
 
 class TicketTypeSerializer(serializers.ModelSerializer):
@@ -38,17 +40,18 @@ class TicketTypeSerializer(serializers.ModelSerializer):
 class TicketTypeWriteSerializer(serializers.Serializer):
     """Price and currency are refused by the service once tickets are sold."""
 
-    name = serializers.CharField(max_length=100)
-    description = serializers.CharField(max_length=500, required=False, allow_blank=True)
-    price = serializers.DecimalField(max_digits=10, decimal_places=2, min_value=0)
+    name = serializers.CharField(max_length=100, validators=[validate_line])
+    description = serializers.CharField(max_length=500, required=False, allow_blank=True,
+                                        validators=[validate_line])
+    price = fields.DecimalField(max_digits=10, decimal_places=2, min_value=0)
     currency = serializers.RegexField(
         r"^[A-Z]{3}$", error_messages={"invalid": "Use an ISO 4217 code such as EUR."}
     )
-    capacity = serializers.IntegerField(min_value=1, max_value=1_000_000)
+    capacity = fields.IntegerField(min_value=1, max_value=1_000_000)
     sales_start = AwareDateTimeField()
     sales_end = AwareDateTimeField()
-    max_per_order = serializers.IntegerField(min_value=1, max_value=100, required=False)
-    max_per_buyer = serializers.IntegerField(
+    max_per_order = fields.IntegerField(min_value=1, max_value=100, required=False)
+    max_per_buyer = fields.IntegerField(
         min_value=1, max_value=1000, required=False, allow_null=True,
         help_text="Most tickets of this type one buyer may hold across orders; null: no limit.",
     )
@@ -61,12 +64,12 @@ class TicketTypeWriteSerializer(serializers.Serializer):
 
 
 class OrderItemInputSerializer(serializers.Serializer):
-    ticket_type = serializers.IntegerField(min_value=1)
-    quantity = serializers.IntegerField(min_value=1, max_value=100)
+    ticket_type = fields.IntegerField(min_value=1)
+    quantity = fields.IntegerField(min_value=1, max_value=100)
 
 
 class OrderCreateSerializer(serializers.Serializer):
-    event = serializers.IntegerField(min_value=1)
+    event = fields.IntegerField(min_value=1)
     items = OrderItemInputSerializer(many=True, allow_empty=False, max_length=20)
 
     def validate_items(self, items):

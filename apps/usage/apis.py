@@ -16,6 +16,7 @@ from rest_framework.views import APIView
 from apps.accounts.permissions import LicenseScope, is_staff
 from apps.core.errors import NotFound, PermissionDenied
 from apps.usage.selectors import usage_report
+from concert.api import fields
 from concert.api.annotations import extend_schema
 from concert.api.schema import error_responses
 
@@ -26,7 +27,7 @@ DEFAULT_REPORT_DAYS = 7
 class UsageQuerySerializer(serializers.Serializer):
     to = serializers.DateField(required=False)
     group = serializers.RegexField(r"^[a-z0-9][a-z0-9_-]{0,39}$", required=False)
-    user = serializers.IntegerField(min_value=1, required=False)
+    user = fields.IntegerField(min_value=1, required=False)
 
     def get_fields(self):
         # `from` is a Python keyword, so it cannot be declared as a class attribute.

@@ -7,6 +7,8 @@ from typing import Any
 from rest_framework import pagination
 from rest_framework.exceptions import ValidationError
 
+from concert.api.fields import integer_or_none
+
 
 class PageNumberPagination(pagination.PageNumberPagination):
     page_size_query_param = "page_size"
@@ -16,13 +18,21 @@ class PageNumberPagination(pagination.PageNumberPagination):
         number = super().get_page_number(request, paginator)
         if number in self.last_page_strings:
             return number
-        try:
-            valid = int(number) >= 1
-        except (TypeError, ValueError):
-            valid = False
-        if not valid:
+        value = integer_or_none(number)
+        if value is None or value < 1:
             raise ValidationError({self.page_query_param: ["A page number is an integer ≥ 1."]})
         return number
+
+    def get_page_size(self, request):
+        """`page_size` within the bounds the schema gives, or the caller's error (400)."""
+        raw = request.query_params.get(self.page_size_query_param)
+        if raw is None:
+            return self.page_size
+        size = integer_or_none(raw)
+        if size is None or not 1 <= size <= self.max_page_size:
+            raise ValidationError({self.page_size_query_param: [
+                f"A page size is an integer from 1 to {self.max_page_size}."]})
+        return size
 
     def get_schema_operation_parameters(self, view):
         parameters = super().get_schema_operation_parameters(view)

@@ -316,15 +316,21 @@ def test_list_shows_only_my_files_paginated(
     }
 
 
-UNSAFE_NAME = ("A file name cannot contain path separators, control characters or "
-               "text-direction controls.")
+UNSAFE_NAME = "A file name cannot contain path separators or be . or .."
+
+
+def invisible(code: str) -> str:
+    return (f"Remove the invisible or control character {code}: text cannot hold control, "
+            "format, separator, private-use or unassigned characters.")
 
 
 @pytest.mark.parametrize(("payload", "details"), [
     ({"name": "../etc/passwd"}, {"name": [UNSAFE_NAME]}),
     ({"name": "a\\b.pdf"}, {"name": [UNSAFE_NAME]}),
-    ({"name": "invoice\u202efdp.exe"}, {"name": [UNSAFE_NAME]}),  # shows as invoiceexe.pdf
-    ({"name": "report\u2067fdp.exe"}, {"name": [UNSAFE_NAME]}),
+    ({"name": "invoice\u202efdp.exe"},  # shows as invoiceexe.pdf
+     {"name": [invisible("U+202E (RIGHT-TO-LEFT OVERRIDE)")]}),
+    ({"name": "report\u2067fdp.exe"}, {"name": [invisible("U+2067 (RIGHT-TO-LEFT ISOLATE)")]}),
+    ({"name": "set\u200blist.pdf"}, {"name": [invisible("U+200B (ZERO WIDTH SPACE)")]}),
     ({"name": "x" * 256}, {"name": ["Ensure this field has no more than 255 characters."]}),
     ({"content_type": "pdf"}, {"content_type": ["Enter a media type such as application/pdf."]}),
     ({"content_type": "text/html; charset=utf-8"},
