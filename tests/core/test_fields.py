@@ -16,7 +16,7 @@ from tests.events.factories import EventFactory
 from tests.tickets.factories import TicketTypeFactory
 
 other_digit = st.characters(categories=["Nd"]).filter(lambda char: not char.isascii())
-# ASCII digits with at least one digit of another script among them: "1٢", "３"...
+# ASCII digits with at least one digit of another script among them (Arabic-Indic, fullwidth).
 foreign_number = st.tuples(st.text("0123456789", max_size=3), other_digit,
                            st.text("0123456789", max_size=3)).map("".join)
 integer = IntegerField(min_value=-(10**12), max_value=10**12)
