@@ -276,7 +276,7 @@ class TicketQrApi(TicketsApi):
     def get(self, request, ticket_id: int):
         import segno  # only the door needs it: kept off the cold start
 
-        ticket = selectors.ticket_get_own(ticket_id=ticket_id, holder=request.user)
+        ticket = selectors.ticket_get_for_door(ticket_id=ticket_id, holder=request.user)
         response = HttpResponse(content_type=self.content_type)
         segno.make_qr(ticket.code, error="m").save(response, kind=self.kind, scale=8, border=4)
         response["Cache-Control"] = "private, no-store"
@@ -288,8 +288,10 @@ def _qr(kind: str, content_type: str):
         operation_id=f"tickets_qr_{kind}",
         summary=f"The ticket's QR code ({kind.upper()})",
         description="The holder's own ticket code as a QR code to show at the door; "
-                    "check-in accepts the text a scanner reads from it.",
-        responses={(200, content_type): OpenApiTypes.BINARY, **error_responses(401, 403, 404)},
+                    "check-in accepts the text a scanner reads from it. A void ticket (its "
+                    "order was cancelled) has none: 409 ticket_void, as check-in answers.",
+        responses={(200, content_type): OpenApiTypes.BINARY, **error_responses(
+            401, 403, 404, 409, descriptions={409: "ticket_void (its order was cancelled)."})},
     ))
 
 

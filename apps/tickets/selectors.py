@@ -24,6 +24,7 @@ from apps.accounts.permissions import is_staff, manages_event
 from apps.core.errors import NotFound, PermissionDenied
 from apps.events.models import Event
 from apps.events.selectors import event_get_visible
+from apps.tickets import errors
 from apps.tickets.models import Order, OrderItem, OrderStatus, Ticket, TicketStatus, TicketType
 
 
@@ -81,6 +82,15 @@ def ticket_get_own(*, ticket_id: int, holder) -> Ticket:
     ticket = Ticket.objects.filter(pk=ticket_id, order__buyer=holder).first()
     if ticket is None:
         raise NotFound("Ticket not found.")
+    return ticket
+
+
+def ticket_get_for_door(*, ticket_id: int, holder) -> Ticket:
+    """The holder's ticket to show at the door: a void one is refused as check-in refuses it,
+    so no screen shows a code the door would turn away."""
+    ticket = ticket_get_own(ticket_id=ticket_id, holder=holder)
+    if ticket.status == TicketStatus.VOID:
+        raise errors.TicketVoid()
     return ticket
 
 

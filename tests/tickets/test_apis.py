@@ -463,3 +463,16 @@ def test_holder_shows_a_qr_code_the_door_scans_in():
         f"/api/v1/events/{order.event_id}/check-in", {"code": scanned.text}, format="json"
     )
     assert (admitted.status_code, admitted.json()["status"]) == (200, "used")
+
+
+@pytest.mark.parametrize("kind", ["svg", "png"])
+def test_a_void_ticket_shows_no_qr_code(kind):
+    order = make_order()
+    ticket = order.tickets.get()
+    holder = client_for(order.buyer)
+    assert holder.post(f"/api/v1/orders/{order.pk}/cancel").status_code == 200
+
+    response = holder.get(f"/api/v1/tickets/{ticket.pk}/qr.{kind}")
+
+    assert (response.status_code, response.json()) == (409, error(
+        "ticket_void", "The ticket's order was cancelled."))
