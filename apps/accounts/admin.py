@@ -30,12 +30,15 @@ class UserAdmin(DjangoUserAdmin):
     )
 
     def save_model(self, request, obj, form, change):
-        # Django's own save (passwords, groups, permissions), then the service's follow-up
-        # when an operator lowered a role; the admin's transaction holds both.
+        # Django's own save (passwords, groups, permissions), then the services' follow-ups
+        # when an operator lowered a role or renamed the user; the admin's transaction holds
+        # them all.
         super().save_model(request, obj, form, change)
         before = form.initial.get("role")
         if change and "role" in form.changed_data and RANK[Role(obj.role)] < RANK[Role(before)]:
             services.user_role_lowered(user_id=obj.pk, role=obj.role)
+        if change and "display_name" in form.changed_data:
+            services.user_renamed(user_id=obj.pk)
 
     def get_readonly_fields(self, request, obj=None):
         fields = super().get_readonly_fields(request, obj)

@@ -78,6 +78,12 @@ def user_role_lowered(*, user_id: int, role: str) -> None:
     role_lowered.run(owner_id=user_id, role=role)
 
 
+def user_renamed(*, user_id: int) -> None:
+    """After a user's display name changed (their profile, or an operator in the admin), in
+    the same transaction: what shows it is refreshed."""
+    display_name_changed.run(user_id=user_id)
+
+
 def user_profile_update(*, user: User, data: Mapping[str, Any]) -> User:
     fields = [field for field in PROFILE_FIELDS if field in data]
     renamed = "display_name" in fields and data["display_name"] != user.display_name
@@ -87,7 +93,7 @@ def user_profile_update(*, user: User, data: Mapping[str, Any]) -> User:
         with transaction.atomic():
             user.save(update_fields=fields)
             if renamed:
-                display_name_changed.run(user_id=user.pk)
+                user_renamed(user_id=user.pk)
     return user
 
 

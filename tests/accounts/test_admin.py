@@ -130,3 +130,26 @@ def test_an_operator_lowering_a_role_revokes_the_keys_made_with_it(operator_clie
     key.refresh_from_db()
     assert organizer.role == "fan"
     assert key.revoked_at is not None
+
+
+def test_an_operator_renaming_an_organizer_retires_the_public_pages(
+    operator_client, django_capture_on_commit_callbacks,
+):
+    from django.test import Client
+
+    from tests.events.factories import EventFactory
+
+    event = EventFactory()
+    organizer = event.organizer
+    public = Client()
+    assert public.get("/api/v1/events").json()["results"][0]["organizer"]["display_name"] == (
+        organizer.display_name)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        response = operator_client.post(f"/admin/accounts/user/{organizer.pk}/change/", {
+            "username": organizer.username, "email": organizer.email, "role": "organizer",
+            "is_active": "on", "display_name": "Renamed by ops", "bio": ""})
+
+    assert response.status_code == 302
+    assert public.get("/api/v1/events").json()["results"][0]["organizer"]["display_name"] == (
+        "Renamed by ops")
