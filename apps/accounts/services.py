@@ -21,6 +21,7 @@ from apps.accounts.models import User
 from apps.accounts.roles import RANK, Role, groups_from_claim, role_from_groups
 from apps.core.pictures import picture_delete, picture_store
 from apps.core.steps import Steps
+from apps.core.text import refused_character
 
 PROFILE_FIELDS = ("display_name", "bio")
 # What other apps do when a user loses a role (licensing: keys made with it stop working),
@@ -30,6 +31,19 @@ role_lowered = Steps("role lowered")
 # organizer's are retired).
 display_name_changed = Steps("display name changed")
 SUB_MAX_LENGTH = User._meta.get_field("cognito_sub").max_length
+TEXT_CLAIMS = ("sub", "username", "cognito:username", "email")
+
+
+def claims_check_text(claims: Mapping[str, Any]) -> None:
+    """A signed token is still text someone chose: the claims an account is named or
+    reached by follow the text rule, or the token is refused (a sub "a\\x00b" would make
+    an account nobody can tell from "ab" in a list)."""
+    for name in TEXT_CLAIMS:
+        value = claims.get(name)
+        char = refused_character(value) if isinstance(value, str) else None
+        if char is not None:
+            raise InvalidClaims(f"The token's {name} claim holds U+{ord(char):04X}, a control "
+                                "or invisible character.")
 
 
 def user_sync_from_claims(*, claims: Mapping[str, Any]) -> User:
@@ -42,6 +56,7 @@ def user_sync_from_claims(*, claims: Mapping[str, Any]) -> User:
     sub = claims.get("sub")
     if not isinstance(sub, str) or not 0 < len(sub) <= SUB_MAX_LENGTH:
         raise InvalidClaims
+    claims_check_text(claims)
     role = role_from_groups(groups_from_claim(claims.get("cognito:groups")))
     email = claims.get("email") if isinstance(claims.get("email"), str) else ""
     # get_or_create retries the read after an IntegrityError on the unique cognito_sub,

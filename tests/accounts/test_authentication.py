@@ -13,6 +13,8 @@ import pytest
 from cryptography.hazmat.primitives import serialization
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from hypothesis import HealthCheck, example, given, settings
+from hypothesis import strategies as st
 
 from apps.accounts import tokens
 from apps.accounts.dev_issuer import dev_token_mint
@@ -257,3 +259,29 @@ def test_a_returning_user_costs_one_read_and_no_write(api_client):
         assert get_me(api_client, token).status_code == 200
     on_users = [q["sql"] for q in queries if "accounts_user" in q["sql"]]
     assert len(on_users) == 1 and on_users[0].startswith("SELECT")
+
+
+# What a signed token names an account by follows the text rule (apps.core.text).
+refused_char = st.one_of(st.characters(categories=["Cc", "Cf", "Zl", "Zp", "Co", "Cs"]),
+                         st.sampled_from(["\ufffe", "\uffff"]))
+
+
+@pytest.mark.django_db
+@settings(max_examples=25, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(claim=st.sampled_from(["sub", "email", "username"]), char=refused_char)
+@example(claim="sub", char="\x00")
+def test_claims_with_control_or_invisible_characters_are_refused(api_client, claim, char):
+    value = f"a{char}b"
+    token = {
+        "sub": lambda: dev_token_mint(email="ana@example.com", groups=[], sub=value),
+        "email": lambda: dev_token_mint(email=f"{value}@example.com", groups=[], sub="s"),
+        "username": lambda: dev_token_mint(email=f"{value}@example.com", groups=[], sub="s",
+                                           kind="access"),
+    }[claim]()
+
+    response = get_me(api_client, token)
+
+    assert_refused(response, f"The token's {claim} claim holds U+{ord(char):04X}, a control "
+                             "or invisible character.")
+    assert not User.objects.exists()
