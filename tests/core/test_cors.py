@@ -29,7 +29,8 @@ ORIGIN = "https://app.example.com"
 # those API Gateway adds (https://fetch.spec.whatwg.org/#forbidden-request-header).
 NOT_SCRIPT_SET = {"accept-language", "content-language", "host", "cookie", "origin",
                   "referer", "user-agent", "content-length", "connection",
-                  "x-forwarded-for", "x-forwarded-proto", "x-forwarded-port"}
+                  "x-forwarded-for", "x-forwarded-proto", "x-forwarded-port",
+                  "transfer-encoding"}
 # Response headers a script may read without exposure (CORS-safelisted response headers),
 # and those the browser itself acts on: exposing them would change nothing.
 SAFELISTED_RESPONSE = {"cache-control", "content-language", "content-length", "content-type",
