@@ -37,6 +37,7 @@ FREE_TYPES = frozenset({
     "aws_db_subnet_group", "aws_default_security_group", "aws_ecr_lifecycle_policy",
     "aws_efs_access_point", "aws_efs_file_system_policy", "aws_efs_mount_target",
     "aws_iam_role", "aws_iam_role_policy", "aws_iam_role_policy_attachment", "aws_lambda_alias",
+    "aws_lambda_invocation",
     "aws_lambda_permission", "aws_route53_record", "aws_route_table",
     "aws_route_table_association", "aws_s3_bucket_cors_configuration",
     "aws_s3_bucket_lifecycle_configuration", "aws_s3_bucket_ownership_controls",
@@ -228,6 +229,14 @@ class Estimate:
         memory_gb = float(v.get("memory_size") or 128) / 1024
         arch = (v.get("architectures") or ["x86_64"])[0]
         duration = self.table.get("lambda_duration", arch, "architectures")
+        if address != "aws_lambda_function.api":
+            # The JWKS refresh: no API traffic, only its schedule (and applies).
+            runs = self.u["jwks_refresh_runs"]
+            self.add(address, "scheduled invocations", runs / 1e6,
+                     self.table.get("lambda_requests"), False)  # fmt: skip
+            self.add(address, f"scheduled compute ({memory_gb * 1024:g} MB, {arch})",
+                     runs * self.u["jwks_refresh_ms"] / 1000 * memory_gb, duration, False)
+            return
         seconds = self.u["function_ms"] / 1000
         for label, count, traffic in (
             ("API", self.u["api_requests"], True),

@@ -38,6 +38,20 @@ resource "aws_db_parameter_group" "this" {
     value = "1"
   }
 
+  # The connection budget below: set, not left to RDS's memory formula, so that the
+  # function's reserved concurrency is computed from the value the server enforces.
+  parameter {
+    name  = "max_connections"
+    value = tostring(local.rds_max_connections)
+  }
+
+  # Connections of frozen or reclaimed function instances are closed after 5 idle minutes
+  # (MySQL's default is 8 hours); the service reuses a connection for 60 s at most.
+  parameter {
+    name  = "wait_timeout"
+    value = "300"
+  }
+
   parameter {
     name  = "long_query_time"
     value = "2"
@@ -128,4 +142,29 @@ resource "aws_secretsmanager_secret_version" "django_secret_key" {
   lifecycle {
     ignore_changes = [secret_string]
   }
+}
+
+################################################################################
+# Connection budget
+################################################################################
+
+# One function instance serves one request at a time and holds one database connection, so
+# concurrency is bounded by what the server accepts. RDS's default for MySQL is
+# DBInstanceClassMemory/12582880 (about 66 on a 1 GiB db.t3.micro); the stack sets
+# max_connections to 1 per 16 MiB of the class's memory (64 on 1 GiB), keeps
+# rds_connection_headroom of them for operators, migrations and RDS itself, and reserves the
+# rest as the function's concurrency. Behind RDS Proxy an instance holds a database
+# connection only while a statement or transaction runs, so twice as many instances share it.
+# RDS instance classes carry the memory of the EC2 type of the same name.
+data "aws_ec2_instance_type" "rds" {
+  instance_type = trimprefix(var.rds_instance_class, "db.")
+}
+
+locals {
+  rds_max_connections  = coalesce(var.rds_max_connections, floor(data.aws_ec2_instance_type.rds.memory_size / 16))
+  function_connections = local.rds_max_connections - var.rds_connection_headroom
+  lambda_reserved_concurrency = coalesce(
+    var.lambda_reserved_concurrency,
+    var.enable_rds_proxy ? 2 * local.function_connections : local.function_connections,
+  )
 }

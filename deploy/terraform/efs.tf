@@ -1,10 +1,21 @@
-# EFS One Zone for event and avatar pictures, mounted by the function through an access point.
+# EFS for event and avatar pictures, mounted by the function through an access point.
+#
+# Lambda refuses a file system that lacks a mount target in any zone the function runs in.
+# One Zone EFS (efs_one_zone, the default: about half the price) has one mount target, so the
+# function runs in that zone's subnet only; regional EFS has a mount target in every private
+# subnet and the function runs in all of them (it survives the loss of a zone).
+
+locals {
+  efs_zones = var.efs_one_zone ? 1 : length(aws_subnet.private)
+  # The function's subnets: exactly those with a mount target.
+  function_subnet_ids = slice(aws_subnet.private[*].id, 0, local.efs_zones)
+}
 
 resource "aws_efs_file_system" "this" {
   #checkov:skip=CKV_AWS_184:Encrypted with the AWS-managed aws/elasticfilesystem key; no customer key to run.
   #checkov:skip=CKV2_AWS_18:AWS Backup is left out for cost; pictures can be uploaded again.
   creation_token         = local.name
-  availability_zone_name = local.azs[0]
+  availability_zone_name = var.efs_one_zone ? local.azs[0] : null
   encrypted              = true
   performance_mode       = "generalPurpose"
   throughput_mode        = "bursting"
@@ -20,11 +31,18 @@ resource "aws_efs_file_system" "this" {
   tags = { Name = "${local.name}-pictures" }
 }
 
-# One Zone: a single mount target, in the file system's zone.
+# One mount target in each of the function's subnets (One Zone: the file system's zone only).
 resource "aws_efs_mount_target" "this" {
+  count = local.efs_zones
+
   file_system_id  = aws_efs_file_system.this.id
-  subnet_id       = aws_subnet.private[0].id
+  subnet_id       = aws_subnet.private[count.index].id
   security_groups = [aws_security_group.efs.id]
+}
+
+moved {
+  from = aws_efs_mount_target.this
+  to   = aws_efs_mount_target.this[0]
 }
 
 resource "aws_efs_access_point" "pictures" {

@@ -62,6 +62,7 @@ data "aws_iam_policy_document" "lambda" {
     resources = [
       aws_db_instance.this.master_user_secret[0].secret_arn,
       aws_secretsmanager_secret.django_secret_key.arn,
+      aws_secretsmanager_secret.jwks.arn,
     ]
   }
 

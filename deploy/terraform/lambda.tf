@@ -22,23 +22,27 @@ locals {
       CSRF_TRUSTED_ORIGINS   = join(",", [for host in local.api_hosts : "https://${host}"])
       CORS_ALLOWED_ORIGINS   = join(",", var.cors_allowed_origins)
       DB_SECRET_ARN          = aws_db_instance.this.master_user_secret[0].secret_arn
-      DB_HOST                = aws_db_instance.this.address
+      DB_HOST                = local.db_host
       DB_PORT                = tostring(aws_db_instance.this.port)
       DB_NAME                = var.db_name
       PICTURES_ROOT          = "/mnt/efs"
       FILES_BUCKET           = aws_s3_bucket.media.id
       JWT_ISSUER             = "https://${aws_cognito_user_pool.this.endpoint}"
       JWT_AUDIENCE           = join(",", local.cognito_client_ids)
+      JWT_JWKS_SECRET_ARN    = aws_secretsmanager_secret.jwks.arn
       AUTH_TRUST_API_GATEWAY = "true"
       LOG_LEVEL              = var.log_level
     },
     local.redis_url == null ? {} : { REDIS_URL = local.redis_url },
+    # RDS Proxy presents an ACM certificate: it chains to the Amazon Root CAs of the system
+    # bundle, not to RDS's own CAs (the service's default bundle).
+    var.enable_rds_proxy ? { DB_SSL_CA = "/etc/pki/tls/certs/ca-bundle.crt" } : {},
   )
 }
 
 resource "aws_lambda_function" "api" {
   #checkov:skip=CKV_AWS_50:X-Ray tracing is not used by the service and would need extra role permissions.
-  #checkov:skip=CKV_AWS_115:Reserved concurrency is the lambda_reserved_concurrency variable; new accounts cannot reserve any.
+  #checkov:skip=CKV_AWS_115:Reserved concurrency follows the database's connection budget by default; -1 (accounts that cannot reserve any) leaves it unreserved.
   #checkov:skip=CKV_AWS_173:The environment holds no secret, only ARNs and names; AWS-managed encryption applies.
   #checkov:skip=CKV_AWS_272:Code signing does not apply to container images; the image is pinned by digest from ECR.
   function_name = local.function_name
@@ -51,10 +55,11 @@ resource "aws_lambda_function" "api" {
   memory_size   = var.lambda_memory_size
   publish       = true
 
-  reserved_concurrent_executions = var.lambda_reserved_concurrency
+  # The connection budget (database.tf); -1 reserves none.
+  reserved_concurrent_executions = local.lambda_reserved_concurrency
 
   vpc_config {
-    subnet_ids         = aws_subnet.private[*].id
+    subnet_ids         = local.function_subnet_ids
     security_group_ids = [aws_security_group.lambda.id]
   }
 

@@ -163,3 +163,24 @@ output "backend_config" {
   description = "Environment of the API function (names and ARNs only, no secret values)."
   value       = local.lambda_environment
 }
+
+output "rds_proxy_endpoint" {
+  description = "Endpoint of RDS Proxy, which the function connects to (null when enable_rds_proxy is false)."
+  value       = try(aws_db_proxy.this[0].endpoint, null)
+}
+
+output "connection_budget" {
+  description = "Database connections and the function's reserved concurrency derived from them."
+  value = {
+    max_connections      = local.rds_max_connections
+    headroom             = var.rds_connection_headroom
+    function_connections = local.function_connections
+    reserved_concurrency = local.lambda_reserved_concurrency
+    rds_proxy            = var.enable_rds_proxy
+  }
+}
+
+output "jwks_secret_arn" {
+  description = "ARN of the secret holding the user pool's JWKS (JWT_JWKS_SECRET_ARN), kept by the jwks-refresh function."
+  value       = aws_secretsmanager_secret.jwks.arn
+}

@@ -196,6 +196,34 @@ variable "rds_multi_az" {
   default     = false
 }
 
+variable "rds_max_connections" {
+  description = "max_connections of the database; null sets 1 per 16 MiB of the instance class's memory (64 on db.t3.micro). The function's reserved concurrency follows it."
+  type        = number
+  default     = null
+
+  validation {
+    condition     = var.rds_max_connections == null || try(var.rds_max_connections >= 20 && var.rds_max_connections <= 16000, false)
+    error_message = "rds_max_connections must be null or between 20 and 16000."
+  }
+}
+
+variable "rds_connection_headroom" {
+  description = "Database connections kept out of the function's budget: operators, migrations, RDS itself."
+  type        = number
+  default     = 10
+
+  validation {
+    condition     = var.rds_connection_headroom >= 3 && var.rds_connection_headroom <= 1000
+    error_message = "rds_connection_headroom must be between 3 and 1000."
+  }
+}
+
+variable "enable_rds_proxy" {
+  description = "Put RDS Proxy (TLS, the RDS-managed secret) between the function and the database; about $22/month for a 2-vCPU-minimum instance class."
+  type        = bool
+  default     = false
+}
+
 ################################################################################
 # Cache (ElastiCache Serverless, Valkey by default)
 ################################################################################
@@ -285,6 +313,12 @@ variable "efs_transition_to_ia" {
     condition     = contains(["AFTER_1_DAY", "AFTER_7_DAYS", "AFTER_14_DAYS", "AFTER_30_DAYS", "AFTER_60_DAYS", "AFTER_90_DAYS", "AFTER_180_DAYS", "AFTER_270_DAYS", "AFTER_365_DAYS"], var.efs_transition_to_ia)
     error_message = "efs_transition_to_ia must be one of AFTER_1_DAY, AFTER_7_DAYS, AFTER_14_DAYS, AFTER_30_DAYS, AFTER_60_DAYS, AFTER_90_DAYS, AFTER_180_DAYS, AFTER_270_DAYS, AFTER_365_DAYS."
   }
+}
+
+variable "efs_one_zone" {
+  description = "EFS One Zone (about half the price; the function then runs in that zone only) instead of regional EFS with a mount target in every private subnet."
+  type        = bool
+  default     = true
 }
 
 variable "efs_enforce_policy" {
@@ -398,13 +432,13 @@ variable "lambda_memory_size" {
 }
 
 variable "lambda_reserved_concurrency" {
-  description = "Reserved concurrent executions of the function; null leaves it unreserved."
+  description = "Reserved concurrent executions of the function; null derives them from the database's connection budget (README), -1 reserves none (accounts whose concurrency quota is too small to reserve any)."
   type        = number
   default     = null
 
   validation {
-    condition     = var.lambda_reserved_concurrency == null || try(var.lambda_reserved_concurrency >= 0, false)
-    error_message = "lambda_reserved_concurrency must be null or a number >= 0."
+    condition     = var.lambda_reserved_concurrency == null || try(var.lambda_reserved_concurrency >= -1, false)
+    error_message = "lambda_reserved_concurrency must be null, -1 or a number >= 0."
   }
 }
 
@@ -596,6 +630,23 @@ variable "cognito_ses_configuration_set" {
   description = "SES configuration set applied to Cognito's e-mail (event publishing, reputation metrics); null uses none."
   type        = string
   default     = null
+}
+
+variable "jwks_refresh_schedule" {
+  description = "EventBridge schedule of the function (outside the VPC) that copies the user pool's JWKS into the secret the API function reads."
+  type        = string
+  default     = "rate(1 hour)"
+
+  validation {
+    condition     = can(regex("^(rate\\([1-9][0-9]* (minute|minutes|hour|hours|day|days)\\)|cron\\(.+\\))$", var.jwks_refresh_schedule))
+    error_message = "jwks_refresh_schedule must be rate(N unit) or cron(...)."
+  }
+}
+
+variable "jwks_refresh_on_apply" {
+  description = "Invoke the JWKS refresh function during apply, so the keys are in place before the first request."
+  type        = bool
+  default     = true
 }
 
 variable "cognito_deletion_protection" {

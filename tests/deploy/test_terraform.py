@@ -47,6 +47,7 @@ MOTO_TOGGLES = {
     "enable_budget": "false",  # Budgets calls hang
     "enable_cost_anomaly": "false",  # Cost Explorer anomaly monitors are not implemented
     "efs_enforce_policy": "false",  # DeleteFileSystemPolicy answers 500, destroy would hang
+    "jwks_refresh_on_apply": "false",  # invoking an image function needs Docker in moto
 }
 
 TEST_VARS = {
@@ -61,21 +62,16 @@ TEST_VARS = {
 }
 
 EXPECTED_PUBLIC_ROUTES = {
+    "$default",
     "GET /",
-    "GET /health/{proxy+}",
-    "GET /api/schema",
-    "GET /api/docs",
     "GET /api/v1/events",
     "GET /api/v1/events/{proxy+}",
     "GET /api/v1/venues",
     "GET /api/v1/venues/{proxy+}",
     "GET /api/v1/artists",
     "GET /api/v1/artists/{proxy+}",
-    "GET /media/{proxy+}",
-    "GET /static/{proxy+}",
-    "ANY /admin",
-    "ANY /admin/{proxy+}",
-    "OPTIONS /{proxy+}",
+    "POST /api/v1/files/upload",
+    "GET /api/v1/files/download",
 }
 
 
@@ -394,6 +390,7 @@ def test_lambda_follows_the_settings_contract(outputs: dict[str, Any], boto) -> 
         outputs["cognito_api_client_id"],
     }
     assert env["AUTH_TRUST_API_GATEWAY"] == "true"
+    assert env["JWT_JWKS_SECRET_ARN"] == outputs["jwks_secret_arn"]
     assert env["LOG_LEVEL"] == "INFO"
     assert "REDIS_URL" not in env
     assert not any("PASSWORD" in key for key in env)
@@ -418,9 +415,11 @@ def test_api_routes_and_authorizer(outputs: dict[str, Any], boto) -> None:
         outputs["cognito_api_client_id"],
     }
     integrations = {i["IntegrationId"]: i for i in apigw.get_integrations(ApiId=api_id)["Items"]}
-    partner = integrations[routes["ANY /partner/v1/{proxy+}"]["Target"].split("/")[1]]
-    assert partner["RequestParameters"] == {"overwrite:path": "/api/v1/$request.path.proxy"}
+    # Partner paths reach the service unchanged: one integration, no path rewriting.
+    assert len(integrations) == 1
+    assert routes["ANY /partner/v1/{proxy+}"]["Target"] == protected["Target"]
     django = integrations[protected["Target"].split("/")[1]]
+    assert not django.get("RequestParameters")
     assert django["PayloadFormatVersion"] == "2.0"
     # Both integrations call the live alias, never the unpublished $LATEST.
     for integration in (django, partner):
@@ -457,6 +456,7 @@ def test_lambda_role_is_least_privilege(outputs: dict[str, Any], boto) -> None:
     assert set(statements["ReadSecrets"]["Resource"]) == {
         outputs["rds_secret_arn"],
         outputs["django_secret_key_arn"],
+        outputs["jwks_secret_arn"],
     }
     efs_condition = statements["PicturesFileSystem"]["Condition"]["StringEquals"]
     assert efs_condition["elasticfilesystem:AccessPointArn"] == outputs["efs_access_point_arn"]
@@ -600,6 +600,28 @@ def test_release_migrates_and_smoke_tests_a_version_before_it_takes_traffic_then
     assert lam.get_alias(FunctionName="concert-prod-api", Name="live")["FunctionVersion"] == "1"
 
 
+def test_jwks_refresh_runs_outside_the_vpc_on_a_schedule(outputs: dict[str, Any], boto) -> None:
+    function = boto("lambda").get_function(FunctionName="concert-prod-jwks-refresh")
+    config = function["Configuration"]
+    assert not config.get("VpcConfig", {}).get("SubnetIds")  # it needs the internet
+    assert config["Environment"]["Variables"] == {
+        "JWT_ISSUER": f"https://cognito-idp.us-east-1.amazonaws.com/{outputs['cognito_user_pool_id']}",
+        "JWT_JWKS_SECRET_ARN": outputs["jwks_secret_arn"],
+    }
+    events = boto("events")
+    assert events.describe_rule(Name="concert-prod-jwks-refresh")["ScheduleExpression"] == (
+        "rate(1 hour)")
+    target = events.list_targets_by_rule(Rule="concert-prod-jwks-refresh")["Targets"][0]
+    assert target["Arn"] == config["FunctionArn"]
+    document = boto("iam").get_role_policy(
+        RoleName="concert-prod-jwks-refresh", PolicyName="concert-prod-jwks-refresh"
+    )["PolicyDocument"]
+    statements = {st["Sid"]: st for st in document["Statement"]}
+    assert statements["JwksSecret"]["Resource"] == outputs["jwks_secret_arn"]
+    assert set(statements["JwksSecret"]["Action"]) == {
+        "secretsmanager:GetSecretValue", "secretsmanager:PutSecretValue"}
+
+
 def test_destroy_leaves_nothing(stack: Stack, outputs: dict[str, Any], boto) -> None:
     stack.destroy()
     assert boto("lambda").list_functions()["Functions"] == []
@@ -616,3 +638,35 @@ def test_destroy_leaves_nothing(stack: Stack, outputs: dict[str, Any], boto) -> 
     assert boto("secretsmanager").list_secrets()["SecretList"] == []
     assert boto("sns").list_topics()["Topics"] == []
     assert boto("events").list_rules()["Rules"] == []
+
+
+def test_apply_and_destroy_with_rds_proxy(
+    module_copy, terraform_bin: str, tf_plugin_dir: Path, tf_env: dict[str, str],
+    moto_endpoint: str, boto,
+) -> None:
+    """The whole stack with enable_rds_proxy, beside the default one (its own names)."""
+    workdir = module_copy("terraform-proxy")
+    (workdir / "provider_override.tf").write_text(provider_override(moto_endpoint))
+    env = {**tf_env, "AWS_ACCESS_KEY_ID": "test", "AWS_SECRET_ACCESS_KEY": "test"}
+    env.pop("AWS_PROFILE", None)
+    stack = Stack(workdir, terraform_bin, env, tf_plugin_dir)
+    stack.var_args += ["-var=environment=proxy", "-var=enable_rds_proxy=true",
+                       "-var=enable_frontend=false"]
+    try:
+        outputs = stack.apply()
+        rds = boto("rds")
+        proxy = rds.describe_db_proxies(DBProxyName="concert-proxy-db")["DBProxies"][0]
+        assert proxy["RequireTLS"] is True and proxy["EngineFamily"] == "MYSQL"
+        assert proxy["Auth"][0]["SecretArn"] == outputs["rds_secret_arn"]
+        targets = rds.describe_db_proxy_targets(DBProxyName="concert-proxy-db")["Targets"]
+        assert [t.get("RdsResourceId") or t.get("TrackedClusterId") for t in targets]
+        config = boto("lambda").get_function(FunctionName="concert-proxy-api")["Configuration"]
+        env_vars = config["Environment"]["Variables"]
+        assert env_vars["DB_HOST"] == proxy["Endpoint"] == outputs["rds_proxy_endpoint"]
+        assert env_vars["DB_SSL_CA"] == "/etc/pki/tls/certs/ca-bundle.crt"
+        assert outputs["connection_budget"]["reserved_concurrency"] == 108
+    finally:
+        stack.destroy()
+    assert rds.describe_db_proxies()["DBProxies"] == []
+    assert [f for f in boto("lambda").list_functions()["Functions"]
+            if f["FunctionName"].startswith("concert-proxy")] == []
