@@ -31,6 +31,8 @@ EVERY_OPTION = {
     "cognito_ses_reply_to": "help@example.com",
     "api_domain_name": "api.example.com",
     "route53_zone_id": "Z0123456789ABCDEFGHIJ",
+    "enable_rds_proxy": "true",
+    "efs_one_zone": "false",
 }
 
 
@@ -100,6 +102,8 @@ def test_every_option_on_is_priced_line_by_line_and_fails_over_budget(plans) -> 
         "| API compute (1024 MB, arm64) | traffic |",
         "| e-mail through SES | traffic |",
         "`aws_cloudfront_distribution.frontend[0]` | data out | traffic |",
+        "`aws_db_proxy.this[0]` | RDS Proxy (2 vCPU of the instance) | idle | 1,460 |",
+        "| EFS Regional storage (pictures) | idle |",
     ):
         assert expected in out, expected
     # Cognito mails through the SES identity (DEVELOPER) when cognito_ses_* is set.

@@ -421,9 +421,8 @@ def test_api_routes_and_authorizer(outputs: dict[str, Any], boto) -> None:
     django = integrations[protected["Target"].split("/")[1]]
     assert not django.get("RequestParameters")
     assert django["PayloadFormatVersion"] == "2.0"
-    # Both integrations call the live alias, never the unpublished $LATEST.
-    for integration in (django, partner):
-        assert ":function:concert-prod-api:live/invocations" in integration["IntegrationUri"]
+    # The integration calls the live alias, never the unpublished $LATEST.
+    assert ":function:concert-prod-api:live/invocations" in django["IntegrationUri"]
     assert routes["GET /api/v1/events"]["Target"] == protected["Target"]
     stage = apigw.get_stage(ApiId=api_id, StageName="$default")
     assert "$context.requestId" in stage["AccessLogSettings"]["Format"]
@@ -513,6 +512,7 @@ def test_storage_database_and_schedule(stack: Stack, outputs: dict[str, Any], bo
     logs = boto("logs").describe_log_groups()["logGroups"]
     assert {g["logGroupName"]: g.get("retentionInDays") for g in logs} == {
         "/aws/lambda/concert-prod-api": 30,
+        "/aws/lambda/concert-prod-jwks-refresh": 30,
         "concert-prod-api-execution": 30,
         "/aws/rds/instance/concert-prod/error": 30,
         "/aws/rds/instance/concert-prod/slowquery": 30,
