@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import re
 import subprocess
 from collections.abc import Iterator
@@ -11,7 +12,13 @@ from typing import Any
 
 import pytest
 
-from tests.deploy.conftest import REPO_ROOT, TERRAFORM_DIR
+from tests.deploy.conftest import (
+    REPO_ROOT,
+    TERRAFORM_DIR,
+    iam_enforced,
+    load_script,
+    user_with_keys,
+)
 
 TF_FILES = sorted(TERRAFORM_DIR.glob("*.tf"))
 
@@ -284,8 +291,6 @@ def provider_override(endpoint: str) -> str:
     return f"""# Test only: every AWS call goes to moto's server.
 provider "aws" {{
   region                      = "us-east-1"
-  access_key                  = "test"
-  secret_key                  = "test"
   skip_credentials_validation = true
   skip_metadata_api_check     = true
   skip_requesting_account_id  = false
@@ -298,33 +303,63 @@ provider "aws" {{
 """
 
 
-@pytest.fixture(scope="module")
-def boto(moto_endpoint: str):
-    """boto3 client factory bound to moto."""
+def clients(endpoint: str, keys: dict[str, str]):
+    """boto3 client factory bound to moto, signing with the given access key."""
     boto3 = pytest.importorskip("boto3")
-    from tests.deploy.conftest import reset_moto
-
-    reset_moto(moto_endpoint)
 
     def client(service: str):
-        return boto3.client(
-            service,
-            endpoint_url=moto_endpoint,
-            region_name="us-east-1",
-            aws_access_key_id="test",
-            aws_secret_access_key="test",
-        )
+        return boto3.client(service, endpoint_url=endpoint, region_name="us-east-1",
+                            aws_access_key_id=keys["AWS_ACCESS_KEY_ID"],
+                            aws_secret_access_key=keys["AWS_SECRET_ACCESS_KEY"])  # fmt: skip
 
     return client
 
 
 @pytest.fixture(scope="module")
+def people(moto_endpoint: str) -> dict[str, dict[str, str]]:
+    """A clean moto with the IAM groups made by deploy/iam_groups.py and three users' keys:
+    the deployer (in <name>-deployment only), an outsider (no policy) and the inspector
+    (AdministratorAccess) whose clients the checks below read the stack with."""
+    from tests.deploy.conftest import reset_moto
+
+    reset_moto(moto_endpoint)
+    iam = clients(moto_endpoint, {"AWS_ACCESS_KEY_ID": "test", "AWS_SECRET_ACCESS_KEY": "test"})(
+        "iam")  # fmt: skip
+    inspector = user_with_keys(iam, "inspector", policies=("AdministratorAccess",))
+    with pytest.MonkeyPatch.context() as patch:
+        for key, value in {**inspector, "AWS_ENDPOINT_URL": moto_endpoint,
+                           "AWS_DEFAULT_REGION": "us-east-1"}.items():  # fmt: skip
+            patch.setenv(key, value)
+        patch.setattr("boto3.DEFAULT_SESSION", None)
+        load_script("iam_groups").provision("concert-prod", Path(os.devnull))
+    return {
+        "inspector": inspector,
+        "deployer": user_with_keys(iam, "deployer", groups=("concert-prod-deployment",)),
+        "outsider": user_with_keys(iam, "outsider"),
+    }
+
+
+@pytest.fixture(scope="module")
+def boto(moto_endpoint: str, people):
+    """boto3 clients bound to moto, as the inspector."""
+    return clients(moto_endpoint, people["inspector"])
+
+
+@pytest.fixture(scope="module")
+def enforced(moto_endpoint: str, people) -> Iterator[list[str]]:
+    """IAM enforcement on for the whole apply, release and destroy (see iam_enforced)."""
+    with iam_enforced(moto_endpoint) as calls:
+        yield calls
+
+
+@pytest.fixture(scope="module")
 def stack(
     initialised_copy: Path, terraform_bin: str, tf_env: dict[str, str], moto_endpoint: str, boto,
-    tf_plugin_dir: Path,
+    tf_plugin_dir: Path, people, enforced,
 ) -> Iterator[Stack]:
+    """The module applied by the deployer: a member of <name>-deployment and nothing else."""
     (initialised_copy / "provider_override.tf").write_text(provider_override(moto_endpoint))
-    env = {**tf_env, "AWS_ACCESS_KEY_ID": "test", "AWS_SECRET_ACCESS_KEY": "test"}
+    env = {**tf_env, **people["deployer"]}
     env.pop("AWS_PROFILE", None)
     deployed = Stack(initialised_copy, terraform_bin, env, tf_plugin_dir)
     try:
@@ -533,6 +568,34 @@ def test_storage_database_and_schedule(stack: Stack, outputs: dict[str, Any], bo
     assert repo["imageScanningConfiguration"]["scanOnPush"] is True
 
 
+def test_only_the_deployment_group_deploys_and_only_its_stack(
+    stack: Stack, outputs: dict[str, Any], people, boto, enforced: list[str]
+) -> None:
+    # The deployer's apply went through (the outputs exist) with the group's policies alone;
+    # moto checked every call: these are some of the IAM actions it evaluated (moto does not
+    # check iam:PassRole; the group allows it for the stack's roles to Lambda and RDS only).
+    assert {"lambda:CreateFunction", "rds:CreateDBInstance", "apigateway:POST",
+            "cloudwatch:PutMetricAlarm", "ec2:CreateVpcEndpoint"} <= set(enforced)  # fmt: skip
+    # Someone outside the group cannot even plan.
+    outsider = {**stack.env, **people["outsider"]}
+    result = subprocess.run([stack.terraform, "plan", "-input=false", "-no-color",
+                             "-refresh=true", *stack.var_args], cwd=stack.workdir, env=outsider,
+                            capture_output=True, text=True, timeout=300, check=False)  # fmt: skip
+    assert result.returncode == 1
+    assert "AccessDenied" in result.stdout + result.stderr
+    # The deployer reaches nothing outside the stack where moto knows the resource (S3), nor
+    # people's rights (IAM users, groups).
+    deployer = clients(boto("s3").meta.endpoint_url, people["deployer"])
+    for call in (lambda: deployer("s3").create_bucket(Bucket="someone-elses-bucket"),
+                 lambda: deployer("s3").get_object(Bucket=outputs["s3_bucket_name"],
+                                                   Key="files/someone.pdf"),
+                 lambda: deployer("iam").create_user(UserName="mallory"),
+                 lambda: deployer("iam").add_user_to_group(GroupName="concert-prod-admins",
+                                                           UserName="deployer")):  # fmt: skip
+        with pytest.raises(Exception, match="AccessDenied"):
+            call()
+
+
 def tfvars_json(variables: dict[str, str]) -> str:
     """TEST_VARS as a .tfvars.json document (lists and booleans as JSON, the rest strings)."""
 
@@ -547,13 +610,13 @@ def tfvars_json(variables: dict[str, str]) -> str:
 
 @pytest.mark.django_db(transaction=True)
 def test_release_migrates_and_smoke_tests_a_version_before_it_takes_traffic_then_rolls_back(
-    stack: Stack, outputs: dict[str, Any], boto, live_server, settings, monkeypatch, capsys
+    stack: Stack, outputs: dict[str, Any], boto, people, live_server, settings, monkeypatch, capsys
 ) -> None:
-    from tests.deploy.conftest import InProcessLambda, load_script
+    from tests.deploy.conftest import InProcessLambda
 
     release = load_script("release")
     settings.AUTH_TRUST_API_GATEWAY = True  # as on AWS: the authorizer's claims are trusted
-    for key in ("TF_CLI_CONFIG_FILE", "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY"):
+    for key in ("TF_CLI_CONFIG_FILE", "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY"):  # deployer
         monkeypatch.setenv(key, stack.env[key])
     monkeypatch.setenv("TF_CLI_ARGS_init", f"-plugin-dir={stack.plugin_dir}")
     var_file = stack.workdir / "test.tfvars.json"
@@ -566,7 +629,9 @@ def test_release_migrates_and_smoke_tests_a_version_before_it_takes_traffic_then
     pushed = boto("ecr").put_image(repositoryName="concert-prod-api", imageManifest=manifest,
                                    imageTag="v2")  # fmt: skip
     image = f"{outputs['ecr_repository_url']}@{pushed['image']['imageId']['imageDigest']}"
-    function = InProcessLambda(boto("lambda"))
+    # The deployer releases: its group's policies must allow every call of the release.
+    deployer = clients(boto("lambda").meta.endpoint_url, people["deployer"])
+    function = InProcessLambda(deployer("lambda"))
     common = {"terraform_dir": stack.workdir, "api_endpoint": live_server.url,
               "lambda_client": function}  # fmt: skip
 
