@@ -585,6 +585,8 @@ def test_only_the_deployment_group_deploys_and_only_its_stack(
     assert "AccessDenied" in result.stdout + result.stderr
     # The deployer reaches nothing outside the stack where moto knows the resource (S3), nor
     # people's rights (IAM users, groups).
+    from botocore.exceptions import ClientError
+
     deployer = clients(boto("s3").meta.endpoint_url, people["deployer"])
     for call in (lambda: deployer("s3").create_bucket(Bucket="someone-elses-bucket"),
                  lambda: deployer("s3").get_object(Bucket=outputs["s3_bucket_name"],
@@ -592,8 +594,9 @@ def test_only_the_deployment_group_deploys_and_only_its_stack(
                  lambda: deployer("iam").create_user(UserName="mallory"),
                  lambda: deployer("iam").add_user_to_group(GroupName="concert-prod-admins",
                                                            UserName="deployer")):  # fmt: skip
-        with pytest.raises(Exception, match="AccessDenied"):
+        with pytest.raises(ClientError) as refused:
             call()
+        assert refused.value.response["ResponseMetadata"]["HTTPStatusCode"] == 403
 
 
 def tfvars_json(variables: dict[str, str]) -> str:
