@@ -25,6 +25,8 @@ class MeApi(APIView):
 
     @extend_schema(
         summary="My profile",
+        description="The caller's account: sub, email and role from the identity provider, and "
+                    "the public profile.",
         operation_id="me_retrieve",
         auth=USER_TOKEN_ONLY,
         responses={200: MeSerializer, **error_responses(401, 403)},
@@ -34,6 +36,7 @@ class MeApi(APIView):
 
     @extend_schema(
         summary="Edit my profile",
+        description="Changes the display name and bio sent; the others stay.",
         operation_id="me_update",
         auth=USER_TOKEN_ONLY,
         request=ProfileUpdateSerializer,
@@ -53,6 +56,8 @@ class MeAvatarApi(APIView):
 
     @extend_schema(
         summary="Set my avatar",
+        description="Replaces the caller's avatar with an uploaded picture, stored with a "
+                    "thumbnail.",
         operation_id="me_avatar_update",
         auth=USER_TOKEN_ONLY,
         request={"multipart/form-data": AvatarUploadSerializer},
@@ -72,6 +77,7 @@ class MeAvatarApi(APIView):
 
     @extend_schema(
         summary="Remove my avatar",
+        description="Removes the caller's avatar and its thumbnail.",
         operation_id="me_avatar_destroy",
         auth=USER_TOKEN_ONLY,
         responses={204: None, **error_responses(401, 403)},

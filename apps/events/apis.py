@@ -77,6 +77,8 @@ class VenueListApi(Pages, CatalogueApi):
         )
 
     @extend_schema(summary="Add a venue",
+                   description="Organizers, staff and admins add a venue to the shared "
+                               "catalogue; the slug is made from the name and city.",
                    request=VenueWriteSerializer,
                    responses={201: VenueSerializer, **error_responses(400, 401, 403)})
     def post(self, request):
@@ -99,6 +101,8 @@ class VenueDetailApi(CatalogueApi):
         return read_response(request, lambda: VenueSerializer(self.venue(request, ref)).data)
 
     @extend_schema(summary="Edit a venue",
+                   description="The organizer who added the venue, or staff, changes the fields "
+                               "sent; the others stay.",
                    request=VenueWriteSerializer,
                    responses={200: VenueSerializer, **WRITE_ERRORS})
     def patch(self, request, ref: str):
@@ -107,6 +111,8 @@ class VenueDetailApi(CatalogueApi):
         return Response(VenueSerializer(services.venue_update(venue=venue, data=data)).data)
 
     @extend_schema(summary="Delete an unused venue",
+                   description="Staff and admins only; a venue any event uses cannot be deleted "
+                               "(409).",
                    responses={204: None, **WRITE_ERRORS})
     def delete(self, request, ref: str):
         services.venue_delete(venue=self.venue(request, ref))
@@ -131,6 +137,8 @@ class ArtistListApi(Pages, CatalogueApi):
         )
 
     @extend_schema(summary="Add an artist",
+                   description="Organizers, staff and admins add an artist to the shared "
+                               "catalogue; the slug is made from the name.",
                    request=ArtistWriteSerializer,
                    responses={201: ArtistSerializer, **error_responses(400, 401, 403)})
     def post(self, request):
@@ -153,6 +161,8 @@ class ArtistDetailApi(CatalogueApi):
         return read_response(request, lambda: ArtistSerializer(self.artist(request, ref)).data)
 
     @extend_schema(summary="Edit an artist",
+                   description="The organizer who added the artist, or staff, changes the fields "
+                               "sent; the others stay.",
                    request=ArtistWriteSerializer,
                    responses={200: ArtistSerializer, **WRITE_ERRORS})
     def patch(self, request, ref: str):
@@ -161,6 +171,8 @@ class ArtistDetailApi(CatalogueApi):
         return Response(ArtistSerializer(services.artist_update(artist=artist, data=data)).data)
 
     @extend_schema(summary="Delete an unused artist",
+                   description="Staff and admins only; an artist on any lineup cannot be deleted "
+                               "(409).",
                    responses={204: None, **WRITE_ERRORS})
     def delete(self, request, ref: str):
         services.artist_delete(artist=self.artist(request, ref))
@@ -205,6 +217,8 @@ class EventListApi(Pages, CatalogueApi):
         )
 
     @extend_schema(summary="Create a draft event",
+                   description="Organizers create an event as a draft at a venue of the "
+                               "catalogue; it is public once published.",
                    request=EventWriteSerializer,
                    responses={201: EventSerializer, **error_responses(400, 401, 403)})
     def post(self, request):
@@ -235,6 +249,8 @@ class EventDetailApi(EventObjectApi):
         return read_response(request, lambda: EventSerializer(self.event(request, ref)).data)
 
     @extend_schema(summary="Edit an event",
+                   description="The event's organizer, or staff, changes the fields sent; "
+                               "cancelled and completed events do not change.",
                    request=EventWriteSerializer, responses={200: EventSerializer, **WRITE_ERRORS})
     def patch(self, request, ref: str):
         event = self.event(request, ref)
@@ -301,6 +317,8 @@ class EventLineupApi(EventObjectApi):
         )
 
     @extend_schema(summary="Add a set to the lineup",
+                   description="The event's organizer, or staff, adds an artist's set within the "
+                               "event's hours.",
                    request=PerformanceWriteSerializer,
                    responses={201: PerformanceSerializer, **WRITE_ERRORS})
     def post(self, request, ref: str):
@@ -317,6 +335,8 @@ class EventLineupDetailApi(EventObjectApi):
                                          performance_id=performance_id)
 
     @extend_schema(summary="Edit a set",
+                   description="The event's organizer, or staff, moves or reorders a set of the "
+                               "lineup.",
                    request=PerformanceWriteSerializer,
                    responses={200: PerformanceSerializer, **WRITE_ERRORS})
     def patch(self, request, ref: str, performance_id: int):
@@ -326,6 +346,7 @@ class EventLineupDetailApi(EventObjectApi):
         return Response(PerformanceSerializer(performance).data)
 
     @extend_schema(summary="Remove a set",
+                   description="The event's organizer, or staff, removes a set from the lineup.",
                    responses={204: None, **WRITE_ERRORS})
     def delete(self, request, ref: str, performance_id: int):
         services.performance_delete(performance=self.performance(request, ref, performance_id))
@@ -364,6 +385,8 @@ class EventPictureListApi(EventObjectApi):
 
 class EventPictureDetailApi(EventObjectApi):
     @extend_schema(summary="Remove a picture",
+                   description="The event's organizer, or staff, removes a picture and its "
+                               "stored files.",
                    responses={204: None, **WRITE_ERRORS})
     def delete(self, request, ref: str, picture_id: int):
         event = self.event(request, ref)

@@ -37,8 +37,9 @@ class FilesApi(APIView):
 class FileListCreateApi(Pages, FilesApi):
 
     @extend_schema(
-        summary="List my files", responses={200: FileSerializer(many=True),
-                                            **error_responses(*AUTH_ERRORS)},
+        summary="List my files",
+        description="The caller's own files, pending and uploaded, newest first.",
+        responses={200: FileSerializer(many=True), **error_responses(*AUTH_ERRORS)},
     )
     def get(self, request):
         return Response(self.page(selectors.file_list_for_owner(owner=request.user),
@@ -65,7 +66,10 @@ class FileListCreateApi(Pages, FilesApi):
 
 class FileDetailApi(FilesApi):
     @extend_schema(
-        summary="A file", responses={200: FileSerializer, **error_responses(*AUTH_ERRORS, 404)}
+        summary="A file",
+        description="One of the caller's own files; anyone else's is not found (404), whatever "
+                    "their role.",
+        responses={200: FileSerializer, **error_responses(*AUTH_ERRORS, 404)},
     )
     def get(self, request, file_id):
         file = selectors.file_get_owned(owner=request.user, file_id=file_id)
@@ -73,6 +77,8 @@ class FileDetailApi(FilesApi):
 
     @extend_schema(
         summary="Delete a file and its content",
+        description="Deletes one of the caller's own files and its stored content; its bytes no "
+                    "longer count against the quota.",
         responses={204: None, **error_responses(*AUTH_ERRORS, 404, 503)},
     )
     def delete(self, request, file_id):
@@ -84,6 +90,8 @@ class FileDetailApi(FilesApi):
 class FileCompleteApi(FilesApi):
     @extend_schema(
         summary="Confirm an upload",
+        description="After posting the presigned form: checks the stored object against the "
+                    "declared size, type and checksum and marks the file uploaded.",
         request=None,
         responses={200: FileSerializer, **error_responses(
             *AUTH_ERRORS, 404, 409, 503, descriptions={409: (
@@ -100,6 +108,8 @@ class FileCompleteApi(FilesApi):
 class FileDownloadApi(FilesApi):
     @extend_schema(
         summary="A short-lived download URL",
+        description="A presigned URL to one of the caller's own uploaded files, valid for a few "
+                    "minutes.",
         responses={200: DownloadSerializer, **error_responses(*AUTH_ERRORS, 404, 409, 503)},
     )
     def get(self, request, file_id):
@@ -127,6 +137,8 @@ class LocalUploadApi(SignedUrlApi):
     @extend_schema(
         operation_id="files_local_upload",
         summary="Upload to local storage (the `upload.url` without an S3 bucket)",
+        description="Without an S3 bucket the presigned form posts here, as it would to S3; the "
+                    "signed token in the URL is the only credential and pins the size.",
         parameters=[TOKEN],
         request={"multipart/form-data": OpenApiTypes.OBJECT},
         responses={204: None, **error_responses(400, 403, 404, 409, 503)},
@@ -150,6 +162,8 @@ class LocalDownloadApi(SignedUrlApi):
     @extend_schema(
         operation_id="files_local_download",
         summary="Download from local storage (the download `url` without an S3 bucket)",
+        description="Without an S3 bucket the service keeps files in a local folder and serves "
+                    "them here; the signed token in the URL is the only credential.",
         parameters=[TOKEN],
         responses={
             (200, "application/octet-stream"): OpenApiResponse(OpenApiTypes.BINARY),

@@ -40,6 +40,8 @@ class LicenseKeyListApi(Pages, LicenseKeyApi):
         operation_id="license_keys_list",
         responses={200: LicenseKeySerializer(many=True), **KEY_ERRORS}, tags=["license-keys"],
         summary="The caller's license keys, newest first (never the secret).",
+        description="The license keys the caller made, with their scopes, expiry and whether "
+                    "they are revoked; the secret is shown only when a key is made.",
     )
     def get(self, request):
         return Response(self.page(selectors.license_key_list(owner=request.user),
@@ -51,6 +53,8 @@ class LicenseKeyListApi(Pages, LicenseKeyApi):
                    **error_responses(400, 409), **KEY_ERRORS},
         tags=["license-keys"],
         summary="Create a key; the full key is in this response only.",
+        description="A partner license key with the scopes asked for, acting with the caller's "
+                    "role at most and never above organizer; only its hash is stored.",
     )
     def post(self, request):
         serializer = LicenseKeyCreateSerializer(data=request.data)
@@ -62,6 +66,7 @@ class LicenseKeyListApi(Pages, LicenseKeyApi):
 
 class LicenseKeyDetailApi(LicenseKeyApi):
     @extend_schema(summary="Get a license key",
+                   description="One of the caller's own license keys, without its secret.",
                    operation_id="license_keys_retrieve",
                    responses={200: LicenseKeySerializer, **KEY_ERRORS}, tags=["license-keys"])
     def get(self, request, key_id: int):
@@ -73,6 +78,7 @@ class LicenseKeyRevokeApi(LicenseKeyApi):
         operation_id="license_keys_revoke", request=None,
         responses={200: LicenseKeySerializer, **KEY_ERRORS}, tags=["license-keys"],
         summary="Revoke a key at once; revoking twice changes nothing.",
+        description="The key stops working with the next request that uses it.",
     )
     def post(self, request, key_id: int):
         key = services.license_key_revoke(key=self.owned(key_id))
@@ -85,6 +91,8 @@ class LicenseKeyRotateApi(LicenseKeyApi):
         responses={201: LicenseKeyWithSecretSerializer, **error_responses(409), **KEY_ERRORS},
         tags=["license-keys"],
         summary="Replace a key: a new key (shown once) and the old one revoked together.",
+        description="The new key keeps the old one's name, scopes and expiry; both change in "
+                    "one transaction.",
     )
     def post(self, request, key_id: int):
         successor, raw = services.license_key_rotate(key=self.owned(key_id))

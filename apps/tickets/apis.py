@@ -77,6 +77,8 @@ class TicketTypeListApi(Pages, TicketTypesApi):
 
     @extend_schema(
         summary="Add a ticket type",
+        description="The event's organizer, or staff, adds a ticket type with its price, "
+                    "capacity and sales window, which ends by the event's end.",
         operation_id="ticket_types_create",
         request=TicketTypeWriteSerializer,
         responses={201: TicketTypeSerializer, **error_responses(400, 401, 403, 404, 409)},
@@ -128,6 +130,7 @@ class TicketTypeDetailApi(TicketTypesApi):
 
     @extend_schema(
         summary="Delete an unsold ticket type",
+        description="The event's organizer, or staff, deletes a ticket type no order holds.",
         operation_id="ticket_types_destroy",
         responses={204: None, **error_responses(401, 403, 404, 409)},
     )
@@ -140,6 +143,9 @@ class TicketTypeDetailApi(TicketTypesApi):
 class EventSalesApi(TicketsApi):
     @extend_schema(
         summary="Sales figures of an event",
+        description="For the event's organizer and staff: per ticket type and in total, the "
+                    "capacity, tickets sold, tickets used at the door and revenue of confirmed "
+                    "orders.",
         operation_id="events_sales",
         responses={200: EventSalesSerializer, **error_responses(401, 403, 404)},
     )
@@ -151,6 +157,8 @@ class EventSalesApi(TicketsApi):
 class EventCheckInApi(TicketsApi):
     @extend_schema(
         summary="Check a ticket in at the door",
+        description="The event's organizer, or staff, admits the ticket whose code the scanner "
+                    "read; a ticket is admitted once.",
         operation_id="events_check_in",
         request=CheckInSerializer,
         responses={
@@ -175,6 +183,7 @@ class EventCheckInApi(TicketsApi):
 class OrderListApi(Pages, TicketsApi):
     @extend_schema(
         summary="List my orders",
+        description="The caller's orders with their tickets, newest first.",
         operation_id="orders_list",
         responses={200: OrderSerializer(many=True), **error_responses(401, 403)},
     )
@@ -183,6 +192,8 @@ class OrderListApi(Pages, TicketsApi):
 
     @extend_schema(
         summary="Buy tickets",
+        description="Orders tickets of one published event; the Idempotency-Key makes a retry "
+                    "return the order already made instead of buying again.",
         operation_id="orders_create",
         request=OrderCreateSerializer,
         parameters=[IDEMPOTENCY_HEADER],
@@ -224,6 +235,7 @@ class OrderListApi(Pages, TicketsApi):
 class OrderDetailApi(TicketsApi):
     @extend_schema(
         summary="Get an order",
+        description="One of the caller's own orders with its tickets.",
         operation_id="orders_retrieve",
         responses={200: OrderSerializer, **error_responses(401, 403, 404)},
     )
@@ -235,6 +247,8 @@ class OrderDetailApi(TicketsApi):
 class OrderCancelApi(TicketsApi):
     @extend_schema(
         summary="Cancel an order",
+        description="The buyer cancels an order until the event starts; its tickets become void "
+                    "and their places go back on sale.",
         operation_id="orders_cancel",
         request=None,
         responses={

@@ -42,7 +42,8 @@ SHARED_ERRORS = {
     "503": "A dependency (database, identity provider, storage) is unavailable.",
 }
 PAGE_ERRORS = {
-    "400": "The page number is not an integer of 1 or more.",
+    "400": "The page number is not an integer of 1 or more, or the page size not one from 1 "
+           "to 100.",
     "404": "The page is past the last one.",
 }
 BODY_ERRORS = {

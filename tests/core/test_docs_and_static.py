@@ -99,3 +99,56 @@ def test_production_lambda_serves_collected_admin_static_files(tmp_path):
     assert status == 200
     assert content_type.startswith("text/css")
     assert size > 1000
+
+
+def mixin_docstrings() -> set[str]:
+    """Docstrings a view inherits: notes for developers, never an operation's description."""
+    from drf_spectacular.generators import SchemaGenerator
+    from drf_spectacular.plumbing import get_doc
+
+    generator = SchemaGenerator()
+    generator._initialise_endpoints()
+    return {get_doc(base) for *_, callback in generator.endpoints
+            for base in callback.cls.__mro__[1:] if get_doc(base)}
+
+
+@pytest.mark.django_db
+def test_every_operation_has_a_description_of_its_own(client):
+    schema = client.get("/api/schema", HTTP_ACCEPT="application/vnd.oai.openapi+json").json()
+    inherited = mixin_docstrings()
+    assert any("Mixed into a view" in doc for doc in inherited)  # what is looked for exists
+    for path, operations in schema["paths"].items():
+        for method, operation in operations.items():
+            description = operation.get("description", "").strip()
+            assert description, f"{method.upper()} {path}"
+            assert not any(doc in description for doc in inherited), f"{method.upper()} {path}"
+
+
+@pytest.mark.django_db
+def test_operations_anonymous_callers_reach_list_anonymous_security(client):
+    """Each GET is called without credentials on real objects: those that answer (anything
+    but 401) list `{}` among their security requirements, and only those."""
+    from tests.events.factories import EventPictureFactory, PerformanceFactory
+    from tests.tickets.factories import TicketTypeFactory
+
+    performance = PerformanceFactory()
+    event = performance.event
+    ids = {"events": event.slug, "venues": event.venue.slug, "artists": performance.artist.slug,
+           "performance_id": performance.pk,
+           "picture_id": EventPictureFactory(event=event).pk,
+           "ticket_type_id": TicketTypeFactory(event=event).pk,
+           "file_id": "00000000-0000-0000-0000-000000000000"}
+    schema = client.get("/api/schema", HTTP_ACCEPT="application/vnd.oai.openapi+json").json()
+    checked = 0
+    for path, operations in schema["paths"].items():
+        if not path.startswith("/api/v1/") or "get" not in operations:
+            continue
+        url = path.replace("{ref}", str(ids.get(path.split("/")[3], "x")))
+        for name, value in ids.items():
+            url = url.replace(f"{{{name}}}", str(value))
+        url = url.replace("{order_id}", "1").replace("{ticket_id}", "1").replace("{key_id}", "1")
+        anonymous = client.get(url).status_code != 401
+        lists_anonymous = {} in operations["get"].get("security", [{}])
+        assert lists_anonymous == anonymous, (path, client.get(url).status_code)
+        checked += anonymous
+    assert checked >= 8
