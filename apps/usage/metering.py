@@ -8,8 +8,9 @@ from dataclasses import dataclass
 from concert.api.paths import api_subpath
 
 _GROUP = re.compile(r"[a-z0-9][a-z0-9_-]{0,39}")
-# Set on the Django request once counted, so a request is never counted twice.
-COUNTED = "_usage_counted"
+# Set on the Django request by `meter_once` alone: a request is counted once, by whichever
+# of the quota check or the metering middleware reaches it first.
+_METERED = "_usage_metered"
 
 
 @dataclass(frozen=True)
@@ -37,6 +38,25 @@ def endpoint_group(path_info: str) -> str | None:
         return None
     segment = subpath.split("/", 1)[0].lower()
     return segment if _GROUP.fullmatch(segment) else None
+
+
+@dataclass(frozen=True)
+class Metering:
+    subject: Subject
+    group: str
+
+
+def meter_once(django_request, user, auth) -> Metering | None:
+    """What to count this request as, the first time it is asked; None when it is outside
+    the metered API, anonymous, or claimed already. The caller then counts it."""
+    if getattr(django_request, _METERED, False):
+        return None
+    group = endpoint_group(django_request.path_info)
+    subject = subject_of(user, auth)
+    if group is None or subject is None:
+        return None
+    setattr(django_request, _METERED, True)
+    return Metering(subject, group)
 
 
 def subject_of(user, auth) -> Subject | None:

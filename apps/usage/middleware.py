@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from rest_framework import status
 
-from apps.usage.metering import COUNTED, endpoint_group, subject_of
+from apps.usage.metering import meter_once
 from apps.usage.services import usage_record
 
 
@@ -16,12 +16,10 @@ class UsageMeteringMiddleware:
         response = self.get_response(request)
         # `auth` is set on the request only once DRF has authenticated it.
         # A rate limit's 429 is neither metered nor billed (a quota's was counted already).
-        if (not hasattr(request, "auth") or getattr(request, COUNTED, False)
+        if (not hasattr(request, "auth")
                 or response.status_code == status.HTTP_429_TOO_MANY_REQUESTS):
             return response
-        group = endpoint_group(request.path_info)
-        subject = subject_of(request.user, request.auth)
-        if group is not None and subject is not None:
-            setattr(request, COUNTED, True)
-            usage_record(subject=subject, group=group)
+        metering = meter_once(request, request.user, request.auth)
+        if metering is not None:
+            usage_record(subject=metering.subject, group=metering.group)
         return response

@@ -10,7 +10,7 @@ from rest_framework.throttling import BaseThrottle
 
 from apps.licensing.selectors import PlanLimits, plan_limits_for_key, plan_limits_for_user
 from apps.usage.errors import QuotaExceeded
-from apps.usage.metering import COUNTED, endpoint_group, subject_of
+from apps.usage.metering import meter_once
 from apps.usage.services import usage_quota_release, usage_record
 
 # Reading one's own usage is never refused by the quota (it is how a partner sees why the
@@ -38,12 +38,10 @@ class UsageQuotaThrottle(BaseThrottle):
     """Runs after authentication and permissions; UsageMeteringMiddleware counts the rest."""
 
     def allow_request(self, request, view) -> bool:
-        django_request = request._request
-        group = endpoint_group(django_request.path_info)
-        subject = subject_of(request.user, request.auth)
-        if group is None or subject is None or getattr(django_request, COUNTED, False):
+        metering = meter_once(request._request, request.user, request.auth)
+        if metering is None:
             return True
-        setattr(django_request, COUNTED, True)
+        subject, group = metering.subject, metering.group
         now = timezone.now()
         counts = usage_record(subject=subject, group=group, now=now)
         if counts is None:
