@@ -710,12 +710,13 @@ def test_destroy_leaves_nothing(stack: Stack, outputs: dict[str, Any], boto) -> 
 
 def test_apply_and_destroy_with_rds_proxy(
     module_copy, terraform_bin: str, tf_plugin_dir: Path, tf_env: dict[str, str],
-    moto_endpoint: str, boto,
+    moto_endpoint: str, boto, people,
 ) -> None:
     """The whole stack with enable_rds_proxy, beside the default one (its own names)."""
     workdir = module_copy("terraform-proxy")
     (workdir / "provider_override.tf").write_text(provider_override(moto_endpoint))
-    env = {**tf_env, "AWS_ACCESS_KEY_ID": "test", "AWS_SECRET_ACCESS_KEY": "test"}
+    # Another stack name than the deployment group's: applied with administrator keys.
+    env = {**tf_env, **people["inspector"]}
     env.pop("AWS_PROFILE", None)
     stack = Stack(workdir, terraform_bin, env, tf_plugin_dir)
     stack.var_args += ["-var=environment=proxy", "-var=enable_rds_proxy=true",
