@@ -22,6 +22,7 @@ import sys
 import time
 import urllib.error
 import urllib.request
+from abc import ABC, abstractmethod
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -230,7 +231,7 @@ def move_alias(client: Any, function: str, version: str, previous: str) -> None:
 
 
 @dataclass
-class Operation:
+class Operation(ABC):
     """Shared by release and rollback: printing, dry run, commands, outputs, AWS clients."""
 
     terraform_dir: Path = TERRAFORM_DIR
@@ -299,8 +300,9 @@ class Operation:
         if not self.dry_run:
             public_check(url)
 
+    @abstractmethod
     def steps(self) -> list[tuple[str, Callable[[], None]]]:
-        raise NotImplementedError
+        """The named steps of this operation, in order."""
 
     def run(self, title: str) -> None:
         steps = self.steps()
