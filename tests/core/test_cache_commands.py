@@ -51,9 +51,10 @@ def name_of(words: list[str]) -> str:
 
 @pytest.fixture
 def monitored(settings):
-    """Commands the Redis server runs for the tests' database, as MONITOR reports them:
-    dicts with the database, the client (an address, or "lua" inside a script) and the words.
-    """
+    """A function returning the commands the Redis server ran for the tests' database so
+    far, as MONITOR reports them: dicts with the client (an address, or "lua" inside a
+    script) and the words. MONITOR reports asynchronously: the function waits until the
+    watcher has seen a marker sent after everything before it."""
     import redis
 
     from concert.config import redis_cache
@@ -65,7 +66,8 @@ def monitored(settings):
     db = watcher.connection_pool.connection_kwargs.get("db", 0)
     line = re.compile(r"^[\d.]+ \[(\d+) ([^\]]+)\] (.*)$")
     seen: list[dict] = []
-    ready, stop = threading.Event(), "concert-monitor-stop"
+    ready, stop, drained = threading.Event(), "concert-monitor-stop", threading.Event()
+    mark = "concert-monitor-mark"
 
     def watch() -> None:
         connection = watcher.connection_pool.get_connection()
@@ -78,13 +80,23 @@ def monitored(settings):
                                                                        found[3])]  # fmt: skip
             if words == ["ECHO", stop]:
                 return
+            if words == ["ECHO", mark]:
+                drained.set()
+                continue
             if int(found[1]) == db:
                 seen.append({"client": found[2].split(":")[0], "address": found[2], "words": words})
 
     thread = threading.Thread(target=watch, daemon=True)
     thread.start()
     ready.wait(5)
-    yield seen
+
+    def commands() -> list[dict]:
+        drained.clear()
+        redis.Redis.from_url(url).echo(mark)
+        assert drained.wait(10), "MONITOR did not report the marker"
+        return list(seen)
+
+    yield commands
     redis.Redis.from_url(url).echo(stop)
     thread.join(5)
 
@@ -101,7 +113,7 @@ def test_every_command_the_service_sends_runs_on_a_serverless_cache(monitored, c
         usage_record(subject=Subject(user.pk, None), group=group)
     assert usage_flush().requests == 2
 
-    commands = [(c["client"], c["address"], c["words"]) for c in monitored]
+    commands = [(c["client"], c["address"], c["words"]) for c in monitored()]
     names = {name_of(words) for _, _, words in commands}
     assert not names & (REFUSED - HANDSHAKE), names & REFUSED
     assert names - HANDSHAKE == SERVICE_COMMANDS
