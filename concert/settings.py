@@ -67,12 +67,12 @@ MIDDLEWARE = [
     "concert.api.middleware.StaticFilesMiddleware",
     "concert.api.middleware.TrailingSlashMiddleware",
     "corsheaders.middleware.CorsMiddleware",
-    "django.contrib.sessions.middleware.SessionMiddleware",
+    "concert.api.middleware.AdminSessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
-    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "concert.api.middleware.AdminAuthenticationMiddleware",
     "apps.usage.middleware.UsageMeteringMiddleware",
-    "django.contrib.messages.middleware.MessageMiddleware",
+    "concert.api.middleware.AdminMessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "concert.api.middleware.JsonErrorMiddleware",
 ]
@@ -238,6 +238,7 @@ REST_FRAMEWORK = {
         "apps.usage.throttling.UsageQuotaThrottle",
     ],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_CONTENT_NEGOTIATION_CLASS": "concert.api.negotiation.ContentNegotiation",
     # JSON bodies only; the upload views take multipart and nothing else.
     "DEFAULT_PARSER_CLASSES": ["concert.api.parsers.JSONParser"],
     "DEFAULT_PAGINATION_CLASS": "concert.api.pagination.PageNumberPagination",

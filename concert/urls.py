@@ -6,6 +6,7 @@ from django.urls import include, path
 from apps.core import apis as core_apis
 from apps.core import media as core_media
 from concert.api.lazy import app_urls, lazy_view
+from concert.api.middleware import ADMIN_PREFIX
 
 
 # Each app's routes load with the first request for a path they serve: a request for the
@@ -34,9 +35,9 @@ urlpatterns = [
     path("api/docs", lazy_view("drf_spectacular.views.SpectacularSwaggerView",
                                url_name="schema"), name="docs"),
     # The admin's sign-in behind its throttle (apps.accounts.login_throttle).
-    path("admin/login/", lazy_view("apps.accounts.login_throttle.admin_login"),
+    path(f"{ADMIN_PREFIX[1:]}login/", lazy_view("apps.accounts.login_throttle.admin_login"),
          name="admin-login"),
-    path("admin/", admin.site.urls),
+    path(ADMIN_PREFIX[1:], admin.site.urls),
     path("", core_apis.index, name="index"),
     path("media/<path:name>", core_media.picture, name="picture"),
 ]

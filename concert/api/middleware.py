@@ -1,5 +1,5 @@
 """Request id, the JSON envelope for Django's own error pages, static files (WhiteNoise),
-one answer to trailing slashes."""
+one answer to trailing slashes, and the admin's own middleware kept to the admin."""
 
 from __future__ import annotations
 
@@ -7,6 +7,9 @@ import threading
 import uuid
 
 from django.conf import settings
+from django.contrib.auth.middleware import AuthenticationMiddleware
+from django.contrib.messages.middleware import MessageMiddleware
+from django.contrib.sessions.middleware import SessionMiddleware
 from django.http.response import HttpResponseRedirectBase
 from django.urls import Resolver404, resolve
 from whitenoise.middleware import WhiteNoiseMiddleware
@@ -14,6 +17,8 @@ from whitenoise.middleware import WhiteNoiseMiddleware
 from apps.core.http import LengthRequired, content_length
 from concert.api import logging as request_logging
 from concert.api.errors import error_response
+
+ADMIN_PREFIX = "/admin/"  # the admin's paths: Django's conventions (a trailing slash...) there
 
 
 class RequestContextMiddleware:
@@ -147,7 +152,7 @@ class TrailingSlashMiddleware:
 
     def __call__(self, request):
         path = request.path_info
-        if len(path) > 1 and path.endswith("/") and not path.startswith("/admin/"):
+        if len(path) > 1 and path.endswith("/") and not path.startswith(ADMIN_PREFIX):
             target = path.rstrip("/") or "/"
             try:
                 resolve(target)
@@ -158,3 +163,33 @@ class TrailingSlashMiddleware:
                 prefix = request.path.removesuffix(path)  # a script name, if any
                 return PermanentRedirect(prefix + target + (f"?{query}" if query else ""))
         return self.get_response(request)
+
+
+
+class AdminPathsOnly:
+    """Runs a middleware of the admin's (sessions, the session's user, messages) on the
+    admin's paths only.
+
+    The API authenticates every request itself (tokens, license keys, never a cookie) and
+    never reads a session or a message; on its paths these three only cost time. Subclasses
+    keep the middleware's class, so Django's admin checks still find them. CSRF stays on for
+    every path (Django's deployment check wants it; the API's views are exempt, as DRF's
+    are, and it costs next to nothing there).
+    """
+
+    def __call__(self, request):
+        if not request.path_info.startswith(ADMIN_PREFIX):
+            return self.get_response(request)
+        return super().__call__(request)
+
+
+class AdminSessionMiddleware(AdminPathsOnly, SessionMiddleware):
+    pass
+
+
+class AdminAuthenticationMiddleware(AdminPathsOnly, AuthenticationMiddleware):
+    pass
+
+
+class AdminMessageMiddleware(AdminPathsOnly, MessageMiddleware):
+    pass

@@ -86,3 +86,20 @@ def test_cors_allows_only_configured_origins(settings):
     refused = Client().options("/api/v1/events", HTTP_ORIGIN="https://evil.example",
                                **preflight)
     assert "Access-Control-Allow-Origin" not in refused
+
+
+def test_admin_middleware_runs_on_the_admin_paths_only(admin_user):
+    """Sessions, the session's user and messages serve the admin; the API carries its own
+    credentials, so on its paths none of them runs (and no session cookie vouches for a
+    caller). CSRF still guards the admin."""
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(admin_user)
+    api = client.get("/api/v1/events")
+    assert api.status_code == 200
+    for attribute in ("session", "_messages"):
+        assert not hasattr(api.wsgi_request, attribute), attribute
+    assert api.wsgi_request.user.is_anonymous  # DRF's: the session cookie is not a credential
+    admin = client.get("/admin/")
+    assert admin.status_code == 200 and admin.wsgi_request.user == admin_user
+    refused = client.post("/admin/logout/")  # no CSRF token
+    assert refused.status_code == 403
