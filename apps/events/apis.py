@@ -19,7 +19,7 @@ from apps.accounts.permissions import (
     ReadOnlyOrOrganizer,
 )
 from apps.events import selectors, services
-from apps.events.public_cache import CACHE_NOTE, page_rider, read_response
+from apps.events.public_cache import CACHE_NOTE, SharedPages, read_response
 from apps.events.serializers import (
     ArtistSerializer,
     ArtistWriteSerializer,
@@ -46,10 +46,9 @@ def _params(*names_and_help: tuple[str, str]) -> list[OpenApiParameter]:
 
 
 
-class CatalogueApi(APIView):
+class CatalogueApi(SharedPages, APIView):
     license_scope = "events"
     permission_classes = [LicenseScope, CatalogueEntryPermission]
-    cache_rider = staticmethod(page_rider)  # anonymous reads: one round trip to Redis
 
 
 def _validated(serializer_class, request, *, partial: bool = False) -> dict[str, Any]:

@@ -5,9 +5,10 @@ cache, keyed on the path and the full (sorted) query string under a generation n
 Every catalogue write bumps the generation after its transaction commits, which retires all
 cached pages at once without scanning keys.
 
-An anonymous read costs one Redis round trip: the views hand the rate limit a `PageRider`,
-and the limit's counter, the generation and the page (under the generation this process saw
-last) travel in one pipeline. The page is served only when the generation read with it is
+An anonymous read costs one Redis round trip: the rate limit's counter, the generation and
+the page (under the generation this process saw last, a `PageRider`) travel in one
+pipeline, sent before DRF runs (`SharedPages`): a page found is answered there, anything
+else goes on through DRF with that count and those reads. The page is served only when the generation read with it is
 the one in its key, so this adds no staleness: as when they are read one after the other, a
 write committing between the two reads can have the page read just retired. After a write,
 each process pays one more round trip on its next read, to fetch the page under the new
@@ -32,11 +33,14 @@ from urllib.parse import urlencode
 
 from django.core.cache import cache
 from django.db import transaction
-from django.http import HttpResponse, HttpResponseNotModified
+from django.http import HttpRequest, HttpResponse, HttpResponseNotModified
 from django.utils.cache import patch_vary_headers
 from rest_framework.renderers import JSONRenderer
 
 from apps.core.http import if_none_match
+from concert.api.negotiation import takes_at_once
+from concert.api.paths import is_partner_path
+from concert.api.throttling import RequestRateThrottle, carries_identity
 
 logger = logging.getLogger(__name__)
 
@@ -49,6 +53,8 @@ CACHE_NOTE = (
     "has an `ETag` (send it back in `If-None-Match` for a 304)."
 )
 
+
+RIDER = "catalogue_page_rider"  # on the Django request
 
 _seen_generation: int | None = None  # the last generation this process read
 _retirement_pending = False  # a bump the cache did not take, retried before any page
@@ -143,13 +149,20 @@ class PageRider:
             self.body = values[1]
 
 
+def _django(request) -> HttpRequest:
+    return getattr(request, "_request", request)  # DRF's Request wraps Django's
+
+
 def page_rider(request) -> PageRider | None:
     """A rider for an anonymous GET (the only reads shared-cached), else None; kept on the
-    request for `read_response`."""
+    request for `read_response`, and made once per request."""
     if request.method != "GET" or request.user.is_authenticated or not _retired():
         return None
-    rider = PageRider(request)
-    request._request.catalogue_page_rider = rider
+    django_request = _django(request)
+    rider = getattr(django_request, RIDER, None)
+    if rider is None:
+        rider = PageRider(request)
+        setattr(django_request, RIDER, rider)
     return rider
 
 
@@ -159,7 +172,7 @@ def _shared_body(request) -> tuple[str | None, bytes | None]:
     global _seen_generation
     if not _retired():
         return None, None
-    rider = getattr(request._request, "catalogue_page_rider", None)
+    rider = getattr(_django(request), RIDER, None)
     if rider is not None and rider.fetched and rider.current is not None:
         if rider.page_key is not None and rider.current == rider.generation:
             return rider.page_key, rider.body  # read in the rider's round trip, hit or miss
@@ -193,6 +206,10 @@ def read_response(request, build: Callable[[], Any]) -> HttpResponse:
             if key is not None:
                 cache.set(key, body, PAGE_TTL)
         cache_control = PUBLIC_CACHE_CONTROL
+    return _answer(request, body, cache_control)
+
+
+def _answer(request, body: bytes, cache_control: str) -> HttpResponse:
     etag = _etag(body)
     if if_none_match(request, etag):
         response = HttpResponseNotModified()
@@ -202,3 +219,44 @@ def read_response(request, build: Callable[[], Any]) -> HttpResponse:
     response["Cache-Control"] = cache_control
     patch_vary_headers(response, ["Authorization", "X-Api-Key"])
     return response
+
+
+def answerable_at_once(request) -> bool:
+    """An anonymous GET of the public API (partner paths need a key) that takes JSON."""
+    return (request.method == "GET" and not is_partner_path(request.path_info)
+            and not carries_identity(request)
+            and takes_at_once(request, JSONRenderer.media_type))
+
+
+def _page_at_once(request) -> HttpResponse | None:
+    """The shared page of an anonymous GET, found in the cache before DRF runs; None when
+    the request takes DRF's path (it then reuses this round trip's count and reads).
+
+    Only a request that carries no identity is anonymous here, so DRF's authentication
+    would find none; the views' permissions let anonymous GETs through (both held by
+    tests/core/test_shared_pages.py); the rate limit counts it as DRF's throttle would and
+    a refusal goes to DRF's path to be answered; and DRF's negotiation would pick JSON.
+    """
+    if not answerable_at_once(request) or not _retired():
+        return None
+    rider = PageRider(request)
+    setattr(request, RIDER, rider)
+    if not RequestRateThrottle().admit_anonymous(request, rider) or rider.body is None:
+        return None
+    return _answer(request, rider.body, PUBLIC_CACHE_CONTROL)
+
+
+class SharedPages:
+    """For DRF views whose anonymous GETs are shared pages (`read_response`): a page already
+    in the cache is answered before DRF's authentication, permissions, throttles and
+    negotiation, which cost about a quarter of a cached read's time; everything else takes
+    DRF's path, in the same single round trip to Redis."""
+
+    cache_rider = staticmethod(page_rider)
+
+    def dispatch(self, request, *args, **kwargs):
+        response = _page_at_once(request)
+        if response is None:
+            return super().dispatch(request, *args, **kwargs)
+        self.headers = self.default_response_headers  # DRF's, such as Allow
+        return self.finalize_response(request, response, *args, **kwargs)

@@ -14,7 +14,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from apps.accounts.permissions import LicenseScope, is_staff, manages_event
-from apps.events.public_cache import CACHE_NOTE, page_rider, read_response
+from apps.events.public_cache import CACHE_NOTE, SharedPages, read_response
 from apps.tickets import selectors, services
 from apps.tickets.serializers import (
     CheckInResultSerializer,
@@ -50,12 +50,11 @@ class TicketsApi(APIView):
     license_scope = "tickets"
 
 
-class TicketTypesApi(TicketsApi):
+class TicketTypesApi(SharedPages, TicketsApi):
     """Anyone reads an event's ticket types (the figures only its organizer and staff);
     signed-in organizers change them."""
 
     permission_classes = [IsAuthenticatedOrReadOnly, LicenseScope]
-    cache_rider = staticmethod(page_rider)  # anonymous reads: one round trip to Redis
 
 
 class TicketTypeListApi(Pages, TicketTypesApi):

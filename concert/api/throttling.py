@@ -23,6 +23,7 @@ CALLERS = {
     "picture": "this account's picture uploads",
 }
 PERIODS = {1: "second", 60: "minute", 3600: "hour", 86400: "day"}
+COUNTED = "_rate_counted"  # on the Django request: {counter key: count} counted before DRF
 
 
 def client_address(request) -> str:
@@ -86,20 +87,43 @@ class RequestRateThrottle(SimpleRateThrottle):
         # count, in the same round trip to Redis.
         plan = getattr(view, "cache_rider", None)
         rider = plan(request) if plan is not None else None
+        counted = getattr(request._request, COUNTED, {})
         for scope, ident in self.buckets(request):
-            self.scope = scope
-            self.rate = self.get_rate()
-            if self.rate is None:
+            if not self._choose(scope):
                 continue
-            self.num_requests, self.duration = self.parse_rate(self.rate)
-            key = self.cache_format % {"scope": self.scope, "ident": ident}
-            now = self.timer()
-            window = int(now // self.duration)
-            count = self.count(f"{key}:{window}", rider=rider)
+            now, window, key = self._window(ident)
+            count = counted[key] if key in counted else self.count(key, rider=rider)
             rider = None
             if count is not None and count > self.num_requests:
                 self.refuse(request, now, window)
         return True
+
+    def admit_anonymous(self, request, rider) -> bool:
+        """Counts an anonymous request before DRF runs (a shared page answered at once), with
+        the rider's reads in the same round trip; whether it is within its rate. The count
+        stays on the request, so should DRF's path serve it after all, `allow_request` reads
+        it there instead of counting the request twice."""
+        if not self._choose("anon"):
+            return True
+        _, _, key = self._window(self.get_ident(request))
+        count = self.count(key, rider=rider)
+        setattr(request, COUNTED, {key: count})
+        return count is None or count <= self.num_requests
+
+    def _choose(self, scope: str) -> bool:
+        """Takes `scope`'s rate; False when it has none (no limit)."""
+        self.scope = scope
+        self.rate = self.get_rate()
+        if self.rate is None:
+            return False
+        self.num_requests, self.duration = self.parse_rate(self.rate)
+        return True
+
+    def _window(self, ident) -> tuple[float, int, str]:
+        """(now, the window's number, the counter's key) for `ident` under the chosen rate."""
+        now = self.timer()
+        window = int(now // self.duration)
+        return now, window, f"{self.cache_format % {'scope': self.scope, 'ident': ident}}:{window}"
 
     def refuse(self, request, now: float, window: int):
         self.retry_after = max(math.ceil((window + 1) * self.duration - now), 1)
@@ -181,14 +205,10 @@ class FailedAuthenticationThrottle(RequestRateThrottle):
     scope = "auth_failure"
 
     def _counter(self, request) -> str | None:
-        self.rate = self.get_rate()
-        if self.rate is None:
+        if not self._choose(self.scope):
             return None
-        self.num_requests, self.duration = self.parse_rate(self.rate)
-        self.now = self.timer()
-        self.window = int(self.now // self.duration)
-        ident = self.get_ident(request)
-        return f"{self.cache_format % {'scope': self.scope, 'ident': ident}}:{self.window}"
+        self.now, self.window, key = self._window(self.get_ident(request))
+        return key
 
     def allow_request(self, request, view) -> bool:
         counter = self._counter(request)
@@ -211,3 +231,15 @@ class FailedAuthenticationThrottle(RequestRateThrottle):
 
 def has_credentials(request) -> bool:
     return "HTTP_AUTHORIZATION" in request.META or "HTTP_X_API_KEY" in request.META
+
+
+def carries_identity(request) -> bool:
+    """Whether anything an authentication class reads came with the request: credentials,
+    or an API Gateway authorizer's verdict. Without any, every one of them answers None
+    (tests/core/test_shared_pages.py holds them to it) and the caller is anonymous."""
+    context = request.META.get("apig_wsgi.request_context") or {}
+    # DRF's Request also takes a user forced on the Django request (its test client's
+    # force_authenticate): an identity too.
+    forced = getattr(request, "_force_auth_user", None) or getattr(request, "_force_auth_token",
+                                                                   None)
+    return has_credentials(request) or bool(context.get("authorizer")) or forced is not None
