@@ -8,9 +8,10 @@ cached pages at once without scanning keys.
 An anonymous read costs one Redis round trip: the rate limit's counter, the generation and
 the page (under the generation this process saw last, a `PageRider`) travel in one
 pipeline, sent before DRF runs (`SharedPages`): a page found is answered there, anything
-else goes on through DRF with that count and those reads. The page is served only when the generation read with it is
-the one in its key, so this adds no staleness: as when they are read one after the other, a
-write committing between the two reads can have the page read just retired. After a write,
+else goes on through DRF with that count and those reads. The page is served only when the
+generation read with it is the one in its key, so this adds no staleness: as when they are
+read one after the other, a write committing between the two reads can have the page read
+just retired. After a write,
 each process pays one more round trip on its next read, to fetch the page under the new
 generation.
 
