@@ -11,9 +11,8 @@ pipeline, sent before DRF runs (`SharedPages`): a page found is answered there, 
 else goes on through DRF with that count and those reads. The page is served only when the
 generation read with it is the one in its key, so this adds no staleness: as when they are
 read one after the other, a write committing between the two reads can have the page read
-just retired. After a write,
-each process pays one more round trip on its next read, to fetch the page under the new
-generation.
+just retired. After a write, each process pays one more round trip on its next read, to
+fetch the page under the new generation.
 
 A retirement Redis does not take (unreachable or hung at the commit: django-redis answers
 the INCR with None) is not lost: the process remembers it and retries it at the start of
