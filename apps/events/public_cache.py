@@ -45,6 +45,7 @@ from concert.api.throttling import RequestRateThrottle, carries_identity
 logger = logging.getLogger(__name__)
 
 GENERATION_KEY = "catalogue:generation"
+PAGE_KEY = "catalogue:page:v2"  # v2: a page is kept as (ETag, body), hashed once when made
 PAGE_TTL = 300
 PUBLIC_CACHE_CONTROL = "public, max-age=60, stale-while-revalidate=300"
 PRIVATE_CACHE_CONTROL = "private, no-store"
@@ -121,7 +122,7 @@ def _page_key(request, generation: int) -> str:
     # Scheme and host are part of the key: pagination links in the body are absolute URLs.
     url = f"{request.scheme}://{request.get_host()}{request.path}?{query}"
     digest = hashlib.blake2b(url.encode(), digest_size=16).hexdigest()
-    return f"catalogue:page:{generation}:{digest}"
+    return f"{PAGE_KEY}:{generation}:{digest}"
 
 
 class PageRider:
@@ -134,7 +135,7 @@ class PageRider:
         self.page_key = None if self.generation is None else _page_key(request, self.generation)
         self.fetched = False
         self.current: int | None = None
-        self.body: bytes | None = None
+        self.page: Page | None = None
 
     def cache_keys(self) -> list[str]:
         return [GENERATION_KEY] + ([self.page_key] if self.page_key else [])
@@ -146,7 +147,7 @@ class PageRider:
         if self.current is not None:
             _seen_generation = self.current
         if self.page_key is not None and self.current == self.generation:
-            self.body = values[1]
+            self.page = values[1]
 
 
 def _django(request) -> HttpRequest:
@@ -166,8 +167,8 @@ def page_rider(request) -> PageRider | None:
     return rider
 
 
-def _shared_body(request) -> tuple[str | None, bytes | None]:
-    """(page key, cached body or None) of an anonymous read; no key without the cache, nor
+def _shared_page(request) -> tuple[str | None, Page | None]:
+    """(page key, cached page or None) of an anonymous read; no key without the cache, nor
     while a retirement is pending."""
     global _seen_generation
     if not _retired():
@@ -175,7 +176,7 @@ def _shared_body(request) -> tuple[str | None, bytes | None]:
     rider = getattr(_django(request), RIDER, None)
     if rider is not None and rider.fetched and rider.current is not None:
         if rider.page_key is not None and rider.current == rider.generation:
-            return rider.page_key, rider.body  # read in the rider's round trip, hit or miss
+            return rider.page_key, rider.page  # read in the rider's round trip, hit or miss
         generation = rider.current
     else:
         generation = _generation()
@@ -186,8 +187,11 @@ def _shared_body(request) -> tuple[str | None, bytes | None]:
     return key, cache.get(key)
 
 
-def _etag(body: bytes) -> str:
-    return '"' + hashlib.blake2b(body, digest_size=16).hexdigest() + '"'
+Page = tuple[str, bytes]  # (ETag, JSON body)
+
+
+def _page(body: bytes) -> Page:
+    return '"' + hashlib.blake2b(body, digest_size=16).hexdigest() + '"', body
 
 
 def read_response(request, build: Callable[[], Any]) -> HttpResponse:
@@ -197,20 +201,20 @@ def read_response(request, build: Callable[[], Any]) -> HttpResponse:
     metered, so their responses are neither shared-cached here nor by a CDN.
     """
     if request.user.is_authenticated:
-        body = JSONRenderer().render(build())
+        page = _page(JSONRenderer().render(build()))
         cache_control = PRIVATE_CACHE_CONTROL
     else:
-        key, body = _shared_body(request)
-        if body is None:
-            body = JSONRenderer().render(build())
+        key, page = _shared_page(request)
+        if page is None:
+            page = _page(JSONRenderer().render(build()))
             if key is not None:
-                cache.set(key, body, PAGE_TTL)
+                cache.set(key, page, PAGE_TTL)
         cache_control = PUBLIC_CACHE_CONTROL
-    return _answer(request, body, cache_control)
+    return _answer(request, page, cache_control)
 
 
-def _answer(request, body: bytes, cache_control: str) -> HttpResponse:
-    etag = _etag(body)
+def _answer(request, page: Page, cache_control: str) -> HttpResponse:
+    etag, body = page
     if if_none_match(request, etag):
         response = HttpResponseNotModified()
     else:
@@ -241,9 +245,9 @@ def _page_at_once(request) -> HttpResponse | None:
         return None
     rider = PageRider(request)
     setattr(request, RIDER, rider)
-    if not RequestRateThrottle().admit_anonymous(request, rider) or rider.body is None:
+    if not RequestRateThrottle().admit_anonymous(request, rider) or rider.page is None:
         return None
-    return _answer(request, rider.body, PUBLIC_CACHE_CONTROL)
+    return _answer(request, rider.page, PUBLIC_CACHE_CONTROL)
 
 
 class SharedPages:
