@@ -32,7 +32,8 @@ SSL_MODES = ("DISABLED", "PREFERRED", "REQUIRED", "VERIFY_CA", "VERIFY_IDENTITY"
 # request context and the authorizer's claims.
 LAMBDA_PAYLOAD_BYTES = 6 * 1024 * 1024
 EVENT_ENVELOPE_BYTES = 64 * 1024
-# Multipart framing around one uploaded picture (boundaries, part headers).
+# Multipart framing around one picture posted through the function (the admin's form:
+# boundaries, part headers, the other fields).
 MULTIPART_FRAMING_BYTES = 64 * 1024
 
 
@@ -46,7 +47,8 @@ def largest_body_bytes() -> int:
 
 
 def check_body_limits(*, body: int, picture: int) -> None:
-    """Bodies the service accepts must reach it through Lambda, and a picture must fit a body."""
+    """Bodies the service accepts must reach it through Lambda, and a stored picture must fit
+    a body: it is served back through the function, and the admin's form posts one."""
     if body > largest_body_bytes():
         raise ConfigError(f"DATA_UPLOAD_MAX_MEMORY_SIZE must be at most {largest_body_bytes()} "
                           f"bytes: larger bodies exceed Lambda's 6 MB payload once base64-encoded")

@@ -148,7 +148,11 @@ WHITENOISE_MAX_AGE = 3600
 # the default storage (Django's file-system storage on MEDIA_ROOT), served at /media/.
 MEDIA_ROOT = Path(env.str("PICTURES_ROOT", default=str(BASE_DIR / "var" / "media")))
 MEDIA_URL = "/media/"
-# Pictures travel through the function both ways: see the body limit below.
+# Pictures come in around the function: clients post them to the files storage (S3 with a
+# presigned POST, or the local stand-in), up to PICTURE_UPLOAD_MAX_BYTES. A stored picture
+# (re-encoded, at most 2048 px a side) is served through the function: at most
+# PICTURE_MAX_BYTES, which must fit a response as the body limit below fits a request.
+PICTURE_UPLOAD_MAX_BYTES = env.int("PICTURE_UPLOAD_MAX_BYTES", default=20 * 1024 * 1024)
 PICTURE_MAX_BYTES = env.int("PICTURE_MAX_BYTES", default=4 * 1024 * 1024 - MULTIPART_FRAMING_BYTES)
 PICTURE_MAX_PIXELS = env.int("PICTURE_MAX_PIXELS", default=25_000_000)
 PICTURE_MAX_SIDE = env.int("PICTURE_MAX_SIDE", default=8192)
@@ -350,6 +354,7 @@ LAMBDA_MANAGE_COMMANDS = frozenset(
         "clearsessions",
         "usage_flush",
         "files_purge_pending",
+        "picture_uploads_purge",
         "idempotency_keys_purge",
     }
 )

@@ -15,6 +15,7 @@ from rest_framework.test import APIClient
 
 from tests.accounts.factories import UserFactory
 from tests.core.test_pictures import picture_file
+from tests.core.uploads import post_form
 from tests.events.factories import ArtistFactory, EventFactory, VenueFactory
 
 pytestmark = pytest.mark.django_db
@@ -53,6 +54,10 @@ class Journey:
         self.called.add(operation_id)
         return response.json() if response.get("Content-Type") == "application/json" else response
 
+    def post_form(self, picture_upload: dict, content: bytes) -> None:
+        """Posts a picture to its upload (the local stand-in, here) as a client would."""
+        assert post_form(picture_upload["upload"], content, filename="picture") == 204
+
 
 def test_every_operation_answers_as_documented(documented):
     j = Journey(documented)
@@ -84,8 +89,13 @@ def test_every_operation_answers_as_documented(documented):
            performance_id=performance["id"])
     j.call("anonymous", "events_lineup_list", 404, ref=ref)  # a draft is nobody else's
     j.call("organizer", "events_lineup_list", 200, ref=ref)
-    picture = j.call("organizer", "events_pictures_create", 201, {"file": picture_file()},
-                     fmt="multipart", ref=ref)
+    upload = j.call("organizer", "events_pictures_uploads_create", 201,
+                    {"content_type": "image/jpeg"}, ref=ref)
+    j.call("organizer", "events_pictures_create", 409, {"upload": upload["id"]}, ref=ref)  # empty
+    j.post_form(upload, picture_file().read())
+    picture = j.call("organizer", "events_pictures_create", 201, {"upload": upload["id"]},
+                     ref=ref)
+    j.call("organizer", "events_pictures_create", 404, {"upload": upload["id"]}, ref=ref)  # used
     j.call("organizer", "events_pictures_list", 200, ref=ref)
     j.call("organizer", "events_pictures_destroy", 204, ref=ref, picture_id=picture["id"])
     j.call("organizer", "events_lineup_destroy", 204, ref=ref, performance_id=performance["id"])
@@ -138,7 +148,13 @@ def test_every_operation_answers_as_documented(documented):
     # The fan's own things: profile, avatar, files, usage, license keys.
     j.call("fan", "me_retrieve", 200)
     j.call("fan", "me_update", 200, {"display_name": "Ana"})
-    j.call("fan", "me_avatar_update", 200, {"file": picture_file()}, fmt="multipart")
+    avatar = j.call("fan", "me_avatar_uploads_create", 201, {"content_type": "image/jpeg"})
+    j.post_form(avatar, picture_file().read())
+    j.call("fan", "me_avatar_update", 200, {"upload": avatar["id"]})
+    j.call("fan", "me_avatar_update", 404, {"upload": avatar["id"]})  # it served once
+    garbage = j.call("fan", "me_avatar_uploads_create", 201, {"content_type": "image/png"})
+    j.post_form(garbage, b"not a picture")
+    j.call("fan", "me_avatar_update", 400, {"upload": garbage["id"]})
     j.call("fan", "me_avatar_destroy", 204)
     content = b"%PDF-1.7 setlist"
     file = j.call("fan", "files_create", 201, {"name": "setlist.pdf", "size": len(content),

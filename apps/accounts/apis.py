@@ -5,14 +5,26 @@ from __future__ import annotations
 from django.conf import settings
 from django.http import Http404, JsonResponse
 from django.views.decorators.http import require_GET
-from rest_framework import parsers, status
+from rest_framework import status
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from apps.accounts.permissions import LicenseScope
-from apps.accounts.serializers import AvatarUploadSerializer, MeSerializer, ProfileUpdateSerializer
-from apps.accounts.services import user_avatar_delete, user_avatar_set, user_profile_update
+from apps.accounts.serializers import MeSerializer, ProfileUpdateSerializer
+from apps.accounts.services import (
+    user_avatar_delete,
+    user_avatar_set,
+    user_avatar_upload_create,
+    user_profile_update,
+)
+from apps.core.serializers import (
+    PICTURE_FROM_UPLOAD_ERRORS,
+    PictureFromUploadSerializer,
+    PictureUploadRequestSerializer,
+    PictureUploadSerializer,
+    picture_upload_data,
+)
 from concert.api.annotations import extend_schema
 from concert.api.schema import error_responses
 
@@ -52,27 +64,25 @@ class MeApi(APIView):
 class MeAvatarApi(APIView):
     uploads_pictures = True  # PictureUploadThrottle: uploads per account
     permission_classes = [IsAuthenticated, LicenseScope]
-    parser_classes = [parsers.MultiPartParser]
 
     @extend_schema(
         summary="Set my avatar",
-        description="Replaces the caller's avatar with an uploaded picture, stored with a "
-                    "thumbnail.",
+        description="Makes the JPEG, PNG or WebP picture the caller posted to one of their "
+                    "avatar uploads (`POST /me/avatar/uploads`) their avatar, stored with a "
+                    "thumbnail; the previous one is removed. The upload serves once.",
         operation_id="me_avatar_update",
         auth=USER_TOKEN_ONLY,
-        request={"multipart/form-data": AvatarUploadSerializer},
+        request=PictureFromUploadSerializer,
         responses={
             200: MeSerializer,
-            **error_responses(400, 401, 403, 413, 415, descriptions={
-                400: "Not a JPEG, PNG or WebP picture, too large, or too many pixels "
-                     "(code invalid_picture).",
-            }),
+            **error_responses(400, 401, 403, 404, 409, 413, 503,
+                              descriptions=PICTURE_FROM_UPLOAD_ERRORS),
         },
     )
     def put(self, request):
-        serializer = AvatarUploadSerializer(data=request.data)
+        serializer = PictureFromUploadSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        user = user_avatar_set(user=request.user, upload=serializer.validated_data["file"])
+        user = user_avatar_set(user=request.user, upload_id=serializer.validated_data["upload"])
         return Response(MeSerializer(user).data)
 
     @extend_schema(
@@ -85,6 +95,28 @@ class MeAvatarApi(APIView):
     def delete(self, request):
         user_avatar_delete(user=request.user)
         return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class MeAvatarUploadApi(APIView):
+    permission_classes = [IsAuthenticated, LicenseScope]
+
+    @extend_schema(
+        summary="Upload an avatar",
+        description="A presigned POST for one picture: post `upload.fields` and then the `file` "
+                    "part to `upload.url` (S3, not this API) within minutes, then set it with "
+                    "`PUT /me/avatar` naming the `id`. Pictures never pass through the API "
+                    "itself.",
+        operation_id="me_avatar_uploads_create",
+        auth=USER_TOKEN_ONLY,
+        request=PictureUploadRequestSerializer,
+        responses={201: PictureUploadSerializer, **error_responses(400, 401, 403, 503)},
+    )
+    def post(self, request):
+        serializer = PictureUploadRequestSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        upload, form = user_avatar_upload_create(user=request.user, **serializer.validated_data)
+        return Response(picture_upload_data(request, upload, form),
+                        status=status.HTTP_201_CREATED)
 
 
 @require_GET

@@ -40,7 +40,3 @@ class ProfileUpdateSerializer(serializers.Serializer):
                                          validators=[validate_line])
     bio = serializers.CharField(max_length=2000, allow_blank=True, required=False,
                                 validators=[validate_text])
-
-
-class AvatarUploadSerializer(serializers.Serializer):
-    file = serializers.FileField(allow_empty_file=False)

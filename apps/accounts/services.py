@@ -12,15 +12,23 @@ import contextlib
 import secrets
 from collections.abc import Mapping
 from typing import Any
+from uuid import UUID
 
 from django.contrib.auth.hashers import make_password
-from django.db import IntegrityError, transaction
+from django.db import DatabaseError, IntegrityError, transaction
 
 from apps.accounts.errors import InvalidClaims, UsernameTaken
 from apps.accounts.models import User
 from apps.accounts.roles import RANK, Role, groups_from_claim, role_from_groups
-from apps.core.pictures import picture_delete, picture_store
+from apps.core.models import PictureUpload
+from apps.core.picture_uploads import (
+    picture_upload_create,
+    picture_upload_store,
+    picture_upload_take,
+)
+from apps.core.pictures import picture_delete
 from apps.core.steps import Steps
+from apps.core.storage import PresignedUpload
 from apps.core.text import refused_character
 
 PROFILE_FIELDS = ("display_name", "bio")
@@ -112,14 +120,28 @@ def user_profile_update(*, user: User, data: Mapping[str, Any]) -> User:
     return user
 
 
-def user_avatar_set(*, user: User, upload: Any) -> User:
-    """Store a new avatar; the previous one is removed once the new one is saved."""
-    stored = picture_store(upload=upload, prefix=f"avatars/{user.pk}")
+def _avatars_folder(user: User) -> str:
+    return f"avatars/{user.pk}"
+
+
+def user_avatar_upload_create(
+    *, user: User, content_type: str
+) -> tuple[PictureUpload, PresignedUpload]:
+    """A presigned POST for the user's next avatar (set with user_avatar_set)."""
+    return picture_upload_create(owner=user, prefix=_avatars_folder(user),
+                                 content_type=content_type)
+
+
+def user_avatar_set(*, user: User, upload_id: UUID) -> User:
+    """Makes the picture the user posted to one of their avatar uploads their avatar; the
+    previous one is removed once the new one is saved. The upload serves once."""
+    upload, stored = picture_upload_store(owner=user, upload_id=upload_id,
+                                          prefix=_avatars_folder(user))
     new = {stored.name, stored.thumbnail_name}
     try:
-        old = _swap_avatar(user, stored.name, stored.thumbnail_name)
+        old = _swap_avatar(user, stored.name, stored.thumbnail_name, upload=upload)
     except BaseException:
-        picture_delete(names=new - _avatar_names(user))
+        _discard_unused(user, new)
         raise
     picture_delete(names=old - new)
     return user
@@ -131,13 +153,18 @@ def user_avatar_delete(*, user: User) -> User:
     return user
 
 
-def _swap_avatar(user: User, name: str, thumbnail: str) -> set[str]:
-    """Write the avatar names and answer the ones they replace."""
+def _swap_avatar(
+    user: User, name: str, thumbnail: str, *, upload: PictureUpload | None = None
+) -> set[str]:
+    """Write the avatar names (taking the upload they come from) and answer the ones they
+    replace."""
     with transaction.atomic():
         # The row lock orders concurrent swaps: each one removes what the previous wrote.
         current = User.objects.select_for_update().only("avatar", "avatar_thumbnail").get(
             pk=user.pk
         )
+        if upload is not None:
+            picture_upload_take(upload=upload)
         old = _avatar_names(current)
         User.objects.filter(pk=user.pk).update(avatar=name, avatar_thumbnail=thumbnail)
     user.avatar, user.avatar_thumbnail = name, thumbnail
@@ -146,6 +173,17 @@ def _swap_avatar(user: User, name: str, thumbnail: str) -> set[str]:
 
 def _avatar_names(user: User) -> set[str]:
     return {name for name in (user.avatar, user.avatar_thumbnail) if name}
+
+
+def _discard_unused(user: User, names: set[str]) -> None:
+    """Deletes the stored `names` unless the avatar uses them as the database has it now (a
+    concurrent set, the same upload taken twice, may have stored the same picture); when
+    the database cannot say, they are kept."""
+    try:
+        current = User.objects.only("avatar", "avatar_thumbnail").get(pk=user.pk)
+    except DatabaseError:
+        return
+    picture_delete(names=names - _avatar_names(current))
 
 
 def operator_create(*, username: str, email: str) -> str:

@@ -61,3 +61,21 @@ class TooManyRequests(ApplicationError):
                  details: dict[str, Any] | None = None):
         super().__init__(message, details=details)
         self.retry_after = retry_after
+
+
+# Object storage (apps.core.storage): user files and picture uploads.
+
+
+class SignedUrlInvalid(ApplicationError):
+    status_code, code = status.HTTP_403_FORBIDDEN, "signed_url_invalid"
+    default_message = "The link is invalid or has expired."
+
+
+class UploadIncomplete(Conflict):
+    code = "upload_incomplete"
+    default_message = "The file has not been uploaded yet."
+
+
+class StorageUnavailable(ServiceUnavailable):
+    code = "storage_unavailable"
+    default_message = "File storage is unavailable. Try again shortly."

@@ -1,5 +1,9 @@
-"""The abstract base model every domain model extends, and fields several apps share."""
+"""The abstract base model every domain model extends, fields several apps share, and
+picture uploads (avatars and event pictures, see apps.core.pictures)."""
 
+import uuid
+
+from django.conf import settings
 from django.db import models
 
 
@@ -27,3 +31,28 @@ class ExactCharField(models.CharField):
         if collation:
             params["collation"] = collation
         return params
+
+
+class PictureUpload(models.Model):
+    """A picture on its way in: handed out as a presigned POST to `key` (the files storage),
+    taken into a picture once by its owner, for the picture folder (`prefix`) it was asked
+    for. Records and their objects left behind are purged (picture_uploads_purge)."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    # The record goes with its owner; the object, if any, expires under the bucket's
+    # lifecycle rule (uploads/), as every abandoned upload does.
+    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE,
+                              related_name="+")
+    prefix = models.CharField(max_length=100)  # the picture's folder: avatars/7, events/12
+    key = models.CharField(max_length=300, unique=True)
+    content_type = models.CharField(max_length=32)
+    created_at = models.DateTimeField(auto_now_add=True)
+    # Set in the transaction that stores the picture; the object and the record are deleted
+    # right after it commits (or by the purge, should that fail).
+    taken_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["created_at"], name="core_pictureupload_created")]
+
+    def __str__(self) -> str:
+        return self.key

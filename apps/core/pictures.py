@@ -1,4 +1,9 @@
-"""Pictures (avatars, event pictures): validated, stripped of metadata, in the default storage."""
+"""Pictures (avatars, event pictures): validated, stripped of metadata, in the default storage.
+
+Pictures reach the service around the function (apps.core.picture_uploads): up to
+PICTURE_UPLOAD_MAX_BYTES as uploaded; what is stored is served through the function, so
+it is at most PICTURE_MAX_BYTES once re-encoded.
+"""
 
 from __future__ import annotations
 
@@ -43,9 +48,15 @@ class PictureInvalid(ApplicationError):
 
 
 class PictureTooLarge(PictureInvalid):
-    """Larger than PICTURE_MAX_BYTES, which keeps a picture inside Lambda's payload limit."""
+    """Larger than PICTURE_UPLOAD_MAX_BYTES as uploaded, or than PICTURE_MAX_BYTES (which
+    keeps a picture inside Lambda's response limit) once re-encoded."""
 
     status_code, code = status.HTTP_413_REQUEST_ENTITY_TOO_LARGE, "payload_too_large"
+
+    @classmethod
+    def over(cls, max_bytes: int) -> PictureTooLarge:
+        limit_mb = f"{max_bytes / (1024 * 1024):.1f}".rstrip("0").rstrip(".")
+        return cls(f"The picture is larger than {limit_mb} MB.", details={"max_bytes": max_bytes})
 
 
 @dataclass(frozen=True)
@@ -115,12 +126,11 @@ def picture_url(name: str) -> str:
 
 
 def _load(upload: Any):
-    return _decode(_read_limited(upload, settings.PICTURE_MAX_BYTES))
+    return _decode(_read_limited(upload, settings.PICTURE_UPLOAD_MAX_BYTES))
 
 
 def _read_limited(upload: Any, max_bytes: int) -> bytes:
-    limit_mb = f"{max_bytes / (1024 * 1024):.1f}".rstrip("0").rstrip(".")
-    too_large = PictureTooLarge(f"The picture is larger than {limit_mb} MB.")
+    too_large = PictureTooLarge.over(max_bytes)
     size = getattr(upload, "size", None)
     if size is not None and size > max_bytes:
         raise too_large

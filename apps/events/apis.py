@@ -8,7 +8,6 @@ from typing import Any
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter
 from rest_framework import status
-from rest_framework.parsers import MultiPartParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
@@ -18,13 +17,19 @@ from apps.accounts.permissions import (
     OwnerOrStaffWrites,
     ReadOnlyOrOrganizer,
 )
+from apps.core.serializers import (
+    PICTURE_FROM_UPLOAD_ERRORS,
+    PictureFromUploadSerializer,
+    PictureUploadRequestSerializer,
+    PictureUploadSerializer,
+    picture_upload_data,
+)
 from apps.events import selectors, services
 from apps.events.public_cache import CACHE_NOTE, SharedPages, read_response
 from apps.events.serializers import (
     ArtistSerializer,
     ArtistWriteSerializer,
     EventPictureSerializer,
-    EventPictureUploadSerializer,
     EventSerializer,
     EventWriteSerializer,
     PerformanceSerializer,
@@ -357,7 +362,6 @@ class EventLineupDetailApi(EventObjectApi):
 
 class EventPictureListApi(EventObjectApi):
     uploads_pictures = True  # PictureUploadThrottle: uploads per account
-    parser_classes = [MultiPartParser]
 
     @extend_schema(summary="List an event's pictures",
                    operation_id="events_pictures_list",
@@ -371,15 +375,49 @@ class EventPictureListApi(EventObjectApi):
 
     @extend_schema(
         summary="Add a picture",
-        request={"multipart/form-data": EventPictureUploadSerializer},
-        description="Adds a JPEG, PNG or WebP picture (size-limited, metadata stripped).",
-        responses={201: EventPictureSerializer, **WRITE_ERRORS, **error_responses(413)},
+        description="The event's organizer, or staff, adds the JPEG, PNG or WebP picture they "
+                    "posted to an upload of this event (`POST .../pictures/uploads`) at the end "
+                    "of the gallery: re-encoded without metadata, at most 2048 px a side. The "
+                    "upload serves once.",
+        request=PictureFromUploadSerializer,
+        responses={201: EventPictureSerializer, **error_responses(
+            400, 401, 403, 404, 409, 413, 503, descriptions={
+                **PICTURE_FROM_UPLOAD_ERRORS,
+                404: "No such event, or no upload of the caller's for its pictures has this "
+                     "id, or it was used already (`upload_not_found`).",
+                409: "The event is over or cancelled (`invalid_state`), its gallery is full "
+                     "(`too_many_pictures`) or holds this picture (`picture_exists`), or "
+                     "nothing was posted to the upload yet (`upload_incomplete`).",
+            })},
     )
     def post(self, request, ref: str):
         event = self.event(request, ref)
-        upload = _validated(EventPictureUploadSerializer, request)["file"]
-        picture = services.event_picture_add(event=event, upload=upload)
+        upload_id = _validated(PictureFromUploadSerializer, request)["upload"]
+        picture = services.event_picture_add_uploaded(event=event, owner=request.user,
+                                                      upload_id=upload_id)
         return Response(EventPictureSerializer(picture).data, status=status.HTTP_201_CREATED)
+
+
+class EventPictureUploadApi(EventObjectApi):
+    @extend_schema(
+        summary="Upload a picture",
+        operation_id="events_pictures_uploads_create",
+        description="The event's organizer, or staff, gets a presigned POST for one picture: "
+                    "post `upload.fields` and then the `file` part to `upload.url` (S3, not "
+                    "this API) within minutes, then add it with `POST .../pictures` naming "
+                    "the `id`. Pictures never pass through the API itself.",
+        request=PictureUploadRequestSerializer,
+        responses={201: PictureUploadSerializer, **WRITE_ERRORS, **error_responses(
+            503, descriptions={409: "The event is over or cancelled (`invalid_state`), or its "
+                                    "gallery is full (`too_many_pictures`)."})},
+    )
+    def post(self, request, ref: str):
+        event = self.event(request, ref)
+        upload, form = services.event_picture_upload_create(
+            event=event, owner=request.user, **_validated(PictureUploadRequestSerializer, request)
+        )
+        return Response(picture_upload_data(request, upload, form),
+                        status=status.HTTP_201_CREATED)
 
 
 class EventPictureDetailApi(EventObjectApi):

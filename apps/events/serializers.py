@@ -126,11 +126,6 @@ class EventPictureSerializer(serializers.ModelSerializer):
         return picture_url(picture.thumbnail_name)
 
 
-class EventPictureUploadSerializer(serializers.Serializer):
-    # `file`, as every upload of the API names its part.
-    file = serializers.FileField(help_text="A JPEG, PNG or WebP picture.")
-
-
 class OrganizerSerializer(serializers.Serializer):
     id = serializers.IntegerField(read_only=True)
     display_name = serializers.CharField(read_only=True)

@@ -6,14 +6,22 @@ import functools
 from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any, ParamSpec, TypeVar
+from uuid import UUID
 
 from django.db import IntegrityError, models, transaction
 from django.utils import timezone
 from django.utils.text import slugify
 
 from apps.core.errors import InvalidState
-from apps.core.pictures import picture_delete, picture_store
+from apps.core.models import PictureUpload
+from apps.core.picture_uploads import (
+    picture_upload_create,
+    picture_upload_store,
+    picture_upload_take,
+)
+from apps.core.pictures import StoredPicture, picture_delete, picture_store
 from apps.core.steps import Steps
+from apps.core.storage import PresignedUpload
 from apps.events import public_cache
 from apps.events.errors import (
     AlreadyInLineup,
@@ -382,22 +390,55 @@ def _require_gallery_room(event: Event) -> None:
         raise TooManyPictures(details={"max_pictures": MAX_PICTURES})
 
 
-def event_picture_add(*, event: Event, upload: Any) -> EventPicture:
-    """Stores an uploaded picture (validated like avatars) at the end of the gallery."""
+def _pictures_folder(event: Event) -> str:
+    return f"events/{event.pk}"
+
+
+def event_picture_upload_create(
+    *, event: Event, owner: Any, content_type: str
+) -> tuple[PictureUpload, PresignedUpload]:
+    """A presigned POST for one picture of `event`, while it may take one; `owner` (its
+    organizer, or staff) adds it with event_picture_add_uploaded."""
+    event_picture_room_check(event=event)
+    return picture_upload_create(owner=owner, prefix=_pictures_folder(event),
+                                 content_type=content_type)
+
+
+def event_picture_add_uploaded(*, event: Event, owner: Any, upload_id: UUID) -> EventPicture:
+    """Adds the picture `owner` posted to one of their uploads for `event` (validated like
+    avatars) at the end of the gallery; the upload serves once."""
     _require_editable(event)
     # Decoding and re-encoding take a while: done before the event row is locked.
-    stored = picture_store(upload=upload, prefix=f"events/{event.pk}")
+    upload, stored = picture_upload_store(owner=owner, upload_id=upload_id,
+                                          prefix=_pictures_folder(event))
+    return _event_picture_insert_or_discard(event=event, stored=stored, upload=upload)
+
+
+def event_picture_add(*, event: Event, upload: Any) -> EventPicture:
+    """Adds a picture sent with the request (the admin's form) at the end of the gallery."""
+    _require_editable(event)
+    stored = picture_store(upload=upload, prefix=_pictures_folder(event))
+    return _event_picture_insert_or_discard(event=event, stored=stored)
+
+
+def _event_picture_insert_or_discard(
+    *, event: Event, stored: StoredPicture, upload: PictureUpload | None = None
+) -> EventPicture:
     try:
-        return _event_picture_insert(event=event, stored=stored)
+        return _event_picture_insert(event=event, stored=stored, upload=upload)
     except BaseException:
         _discard_unreferenced([stored.name, stored.thumbnail_name])
         raise
 
 
 @catalogue_write
-def _event_picture_insert(*, event: Event, stored: Any) -> EventPicture:
+def _event_picture_insert(
+    *, event: Event, stored: StoredPicture, upload: PictureUpload | None
+) -> EventPicture:
     event = _locked(event)
     _require_editable(event)
+    if upload is not None:
+        picture_upload_take(upload=upload)
     pictures = event.pictures.all()
     if pictures.filter(name=stored.name).exists():
         raise PictureExists()

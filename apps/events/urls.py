@@ -18,6 +18,8 @@ urlpatterns = [
     path("events/<str:ref>/lineup/<int:performance_id>", apis.EventLineupDetailApi.as_view(),
          name="event-lineup-detail"),
     path("events/<str:ref>/pictures", apis.EventPictureListApi.as_view(), name="event-pictures"),
+    path("events/<str:ref>/pictures/uploads", apis.EventPictureUploadApi.as_view(),
+         name="event-picture-uploads"),
     path("events/<str:ref>/pictures/<int:picture_id>", apis.EventPictureDetailApi.as_view(),
          name="event-picture-detail"),
 ]

@@ -13,13 +13,13 @@ from rest_framework.views import APIView
 
 from apps.accounts.permissions import LicenseScope
 from apps.core.http import content_length
+from apps.core.serializers import PresignedPostSerializer, presigned_post
 from apps.files import selectors, services
 from apps.files.serializers import (
     DownloadSerializer,
     FileCreatedSerializer,
     FileCreateSerializer,
     FileSerializer,
-    UploadSerializer,
 )
 from concert.api.annotations import extend_schema
 from concert.api.pagination import Pages
@@ -59,8 +59,8 @@ class FileListCreateApi(Pages, FilesApi):
         serializer = FileCreateSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         file, upload = services.file_create(owner=request.user, **serializer.validated_data)
-        upload_data = {**upload._asdict(), "url": request.build_absolute_uri(upload.url)}
-        body = {**FileSerializer(file).data, "upload": UploadSerializer(upload_data).data}
+        form = PresignedPostSerializer(presigned_post(request, upload)).data
+        body = {**FileSerializer(file).data, "upload": form}
         return Response(body, status=status.HTTP_201_CREATED)
 
 

@@ -1,13 +1,8 @@
-"""Domain errors of user files."""
+"""Domain errors of user files (the storage's own are in apps.core.errors)."""
 
 from rest_framework import status
 
-from apps.core.errors import ApplicationError, Conflict, InvalidState, ServiceUnavailable
-
-
-class UploadIncomplete(Conflict):
-    code = "upload_incomplete"
-    default_message = "The file has not been uploaded yet."
+from apps.core.errors import ApplicationError, Conflict, InvalidState
 
 
 class UploadMismatch(Conflict):
@@ -25,16 +20,6 @@ class FileNotUploaded(InvalidState):
     default_message = "The file is not uploaded yet."
 
 
-class SignedUrlInvalid(ApplicationError):
-    status_code, code = status.HTTP_403_FORBIDDEN, "signed_url_invalid"
-    default_message = "The link is invalid or has expired."
-
-
 class UploadSizeInvalid(ApplicationError):
     status_code, code = status.HTTP_400_BAD_REQUEST, "upload_size_invalid"
     default_message = "The uploaded file is not the declared size."
-
-
-class StorageUnavailable(ServiceUnavailable):
-    code = "storage_unavailable"
-    default_message = "File storage is unavailable. Try again shortly."

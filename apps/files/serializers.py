@@ -7,6 +7,7 @@ import re
 from django.conf import settings
 from rest_framework import serializers
 
+from apps.core.serializers import PresignedPostSerializer
 from apps.core.text import validate_file_name
 from apps.files.models import File
 from apps.files.services import CHECKSUM_MAX_BYTES
@@ -62,14 +63,8 @@ class FileSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class UploadSerializer(serializers.Serializer):
-    url = serializers.URLField(help_text="POST a multipart form here: `fields`, then `file`.")
-    fields = serializers.DictField(child=serializers.CharField())
-    expires_at = serializers.DateTimeField()
-
-
 class FileCreatedSerializer(FileSerializer):
-    upload = UploadSerializer(read_only=True)
+    upload = PresignedPostSerializer(read_only=True)
 
     class Meta(FileSerializer.Meta):
         fields = [*FileSerializer.Meta.fields, "upload"]

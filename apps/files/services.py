@@ -14,19 +14,24 @@ from django.db import transaction
 from django.db.models import QuerySet, Sum
 from django.utils import timezone
 
-from apps.core.errors import ApplicationError, InvalidState, NotFound
-from apps.files import storage
-from apps.files.errors import (
-    FileNotUploaded,
+from apps.core import storage
+from apps.core.errors import (
+    ApplicationError,
+    InvalidState,
+    NotFound,
     SignedUrlInvalid,
-    StorageQuotaExceeded,
     StorageUnavailable,
     UploadIncomplete,
+)
+from apps.core.picture_uploads import picture_upload_open
+from apps.core.storage import DownloadGrant, PresignedDownload, PresignedUpload, UploadGrant
+from apps.files.errors import (
+    FileNotUploaded,
+    StorageQuotaExceeded,
     UploadMismatch,
     UploadSizeInvalid,
 )
 from apps.files.models import File
-from apps.files.storage import DownloadGrant, PresignedDownload, PresignedUpload, UploadGrant
 
 logger = logging.getLogger(__name__)
 
@@ -62,7 +67,8 @@ def file_create(
             owner=owner, name=name, content_type=content_type, size=size, sha256=sha256,
             key=file_key(owner_id=owner.pk, name=name),
         )
-        upload = storage.presign_upload(key=file.key, content_type=content_type, size=size)
+        upload = storage.presign_upload(key=file.key, content_type=content_type, min_size=size,
+                                        max_size=size)
     return file, upload
 
 
@@ -146,8 +152,8 @@ def file_local_upload_authorize(*, token: str, content_length: int) -> UploadGra
     """Checks the signed upload URL before the body is read."""
     _require_local()
     grant = storage.upload_grant(token)
-    if content_length > grant.size + FORM_OVERHEAD_BYTES:
-        raise UploadSizeInvalid(details={"size": f"Expected {grant.size} bytes."})
+    if content_length > grant.max_size + FORM_OVERHEAD_BYTES:
+        raise UploadSizeInvalid(details={"size": f"Expected {grant.expected()}."})
     return grant
 
 
@@ -159,10 +165,12 @@ def file_local_upload_receive(
         raise SignedUrlInvalid("The form fields do not match the signed upload.")
     if upload is None:
         raise ApplicationError("The form has no file part.", details={"file": "Required."})
-    if upload.size != grant.size:
-        raise UploadSizeInvalid(details={"size": f"Expected {grant.size} bytes, got "
+    if not grant.min_size <= upload.size <= grant.max_size:
+        raise UploadSizeInvalid(details={"size": f"Expected {grant.expected()}, got "
                                                  f"{upload.size}."})
-    if not File.objects.filter(key=key, status=File.Status.PENDING).exists():
+    # Open while its record awaits it: a pending file, or a picture upload not taken yet.
+    if not (File.objects.filter(key=key, status=File.Status.PENDING).exists()
+            or picture_upload_open(key=key)):
         raise InvalidState("This upload is closed.")
     _require_local()
     storage.save(key=key, upload=upload)

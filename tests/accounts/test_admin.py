@@ -7,6 +7,7 @@ import pytest
 from apps.accounts.services import user_avatar_set
 from tests.accounts.factories import UserFactory
 from tests.core.test_pictures import picture_file
+from tests.core.uploads import avatar_upload
 from tests.licensing.factories import make_key
 
 pytestmark = pytest.mark.django_db
@@ -36,7 +37,7 @@ def test_users_are_found_by_email_and_sub_and_filtered_by_role(operator_client):
 
 def test_change_page_shows_the_avatar_and_keeps_cognito_roles_read_only(operator_client):
     user = UserFactory(staff=True)
-    user_avatar_set(user=user, upload=picture_file("PNG"))
+    user_avatar_set(user=user, upload_id=avatar_upload(user, picture_file("PNG")))
     response = operator_client.get(f"/admin/accounts/user/{user.pk}/change/")
     assert response.status_code == 200
     html = response.content.decode()

@@ -7,7 +7,6 @@ from types import SimpleNamespace
 
 import jwt
 import pytest
-from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import clear_url_caches
 from PIL import Image
 
@@ -16,10 +15,11 @@ from apps.accounts.roles import Role
 from apps.core.pictures import picture_url
 from tests.accounts.factories import UserFactory
 from tests.core.test_pictures import picture_file, stored_files
+from tests.core.uploads import upload_picture
 
 pytestmark = pytest.mark.django_db
 
-ME, AVATAR = "/api/v1/me", "/api/v1/me/avatar"
+ME, AVATAR, UPLOADS = "/api/v1/me", "/api/v1/me/avatar", "/api/v1/me/avatar/uploads"
 
 
 def me_body(user, **overrides):
@@ -81,15 +81,19 @@ def test_license_keys_do_not_reach_the_profile(api_client, user):
         }}
 
 
+def set_avatar(client, picture):
+    upload = upload_picture(client, UPLOADS, picture)
+    return client.put(AVATAR, {"upload": upload}, format="json")
+
+
 def test_avatar_upload_replace_and_delete(user_client, user, settings):
     other = UserFactory()
     other_client = type(user_client)()
     other_client.force_authenticate(other)
-    other_client.put(AVATAR, {"file": picture_file("PNG")}, format="multipart")
+    set_avatar(other_client, picture_file("PNG"))
     theirs = stored_files(settings)
 
-    response = user_client.put(AVATAR, {"file": picture_file("JPEG", (800, 600))},
-                               format="multipart")
+    response = set_avatar(user_client, picture_file("JPEG", (800, 600)))
     assert response.status_code == 200
     user.refresh_from_db()
     assert response.json() == me_body(user, avatar={
@@ -101,8 +105,7 @@ def test_avatar_upload_replace_and_delete(user_client, user, settings):
     assert thumbnail.size == (320, 240)
 
     old = stored_files(settings)
-    response = user_client.put(AVATAR, {"file": picture_file("PNG", (50, 50))},
-                               format="multipart")
+    response = set_avatar(user_client, picture_file("PNG", (50, 50)))
     assert response.status_code == 200
     user.refresh_from_db()
     assert stored_files(settings) == sorted([*theirs, user.avatar, user.avatar_thumbnail])
@@ -120,15 +123,14 @@ def test_avatar_upload_replace_and_delete(user_client, user, settings):
 @pytest.mark.parametrize(("upload", "message"), [
     (lambda: picture_file("GIF"), "The file is not a JPEG, PNG or WebP picture."),
     (lambda: picture_file("JPEG", (120, 100)), "The picture has more than 10000 pixels."),
-    (lambda: SimpleUploadedFile("notes.png", b"just text"),
-     "The file is not a JPEG, PNG or WebP picture."),
+    (lambda: b"just text", "The file is not a JPEG, PNG or WebP picture."),
 ])
 def test_bad_avatar_is_400_and_the_old_one_stays(user_client, user, settings, upload, message):
-    user_client.put(AVATAR, {"file": picture_file("PNG", (20, 20))}, format="multipart")
+    set_avatar(user_client, picture_file("PNG", (20, 20)))
     before = stored_files(settings)
     settings.PICTURE_MAX_PIXELS = 10_000
 
-    response = user_client.put(AVATAR, {"file": upload()}, format="multipart")
+    response = set_avatar(user_client, upload())
 
     assert response.status_code == 400
     assert response.json() == {"error": {"code": "invalid_picture", "message": message,
@@ -138,16 +140,20 @@ def test_bad_avatar_is_400_and_the_old_one_stays(user_client, user, settings, up
     assert sorted([user.avatar, user.avatar_thumbnail]) == before
 
 
-def test_avatar_needs_a_file_in_multipart(user_client):
-    response = user_client.put(AVATAR, {}, format="multipart")
+def test_avatar_names_an_upload_in_json(user_client):
+    response = user_client.put(AVATAR, {}, format="json")
     assert response.status_code == 400
     assert response.json() == {"error": {
         "code": "invalid", "message": "The request has invalid fields.",
-        "details": {"file": ["No file was submitted."]},
+        "details": {"upload": ["This field is required."]},
     }}
-    response = user_client.put(AVATAR, {"file": "x"}, format="json")
+    response = user_client.put(AVATAR, {"file": picture_file()}, format="multipart")
     assert response.status_code == 415
     assert response.json()["error"]["code"] == "unsupported_media_type"
+    response = user_client.post(UPLOADS, {"content_type": "image/gif"}, format="json")
+    assert response.status_code == 400
+    assert response.json()["error"]["details"] == {
+        "content_type": ['"image/gif" is not a valid choice.']}
 
 
 def test_dev_jwks_publishes_the_key_that_verifies_minted_tokens(api_client):

@@ -16,8 +16,10 @@ from apps.accounts.services import (
     user_avatar_set,
     user_sync_from_claims,
 )
+from apps.core.models import PictureUpload
 from tests.accounts.factories import UserFactory
 from tests.core.test_pictures import picture_file, stored_files
+from tests.core.uploads import avatar_upload
 
 
 @pytest.mark.parametrize(("claim", "groups"), [
@@ -95,20 +97,20 @@ def test_concurrent_first_requests_make_one_user():
 @pytest.mark.django_db
 def test_replacing_and_deleting_an_avatar_removes_the_old_files(settings):
     user, other = UserFactory(), UserFactory()
-    user_avatar_set(user=other, upload=picture_file("PNG"))
+    user_avatar_set(user=other, upload_id=avatar_upload(other, picture_file("PNG")))
     theirs = stored_files(settings)
 
-    user_avatar_set(user=user, upload=picture_file("JPEG", (300, 200)))
+    user_avatar_set(user=user, upload_id=avatar_upload(user, picture_file("JPEG", (300, 200))))
     first = (user.avatar, user.avatar_thumbnail)
     assert first[0].startswith(f"avatars/{user.pk}/")
 
-    user_avatar_set(user=user, upload=picture_file("WEBP", (200, 300)))
+    user_avatar_set(user=user, upload_id=avatar_upload(user, picture_file("WEBP", (200, 300))))
     user.refresh_from_db()
     assert (user.avatar, user.avatar_thumbnail) != first
     assert stored_files(settings) == sorted([*theirs, user.avatar, user.avatar_thumbnail])
 
     # The same picture again keeps its files.
-    user_avatar_set(user=user, upload=picture_file("WEBP", (200, 300)))
+    user_avatar_set(user=user, upload_id=avatar_upload(user, picture_file("WEBP", (200, 300))))
     assert stored_files(settings) == sorted([*theirs, user.avatar, user.avatar_thumbnail])
 
     user_avatar_delete(user=user)
@@ -120,13 +122,16 @@ def test_replacing_and_deleting_an_avatar_removes_the_old_files(settings):
 @pytest.mark.django_db
 def test_a_failed_save_removes_the_new_files_and_keeps_the_old(settings, monkeypatch):
     user = UserFactory()
-    user_avatar_set(user=user, upload=picture_file("PNG"))
+    user_avatar_set(user=user, upload_id=avatar_upload(user, picture_file("PNG")))
     before = stored_files(settings)
 
-    def broken(*args):
+    def broken(*args, **kwargs):
         raise RuntimeError("database went away")
 
     monkeypatch.setattr(services, "_swap_avatar", broken)
+    upload_id = avatar_upload(user, picture_file("JPEG"))
     with pytest.raises(RuntimeError):
-        user_avatar_set(user=user, upload=picture_file("JPEG"))
+        user_avatar_set(user=user, upload_id=upload_id)
     assert stored_files(settings) == before
+    # The upload was not used: it serves for another try.
+    assert PictureUpload.objects.get(pk=upload_id).taken_at is None

@@ -109,7 +109,7 @@ def _truncated_jpeg():
     (lambda: picture_file("PNG", (400, 400), mode="1"), "The picture has more than 10000 pixels."),
 ])
 def test_bad_uploads_are_refused_and_nothing_is_stored(settings, make_upload, message):
-    settings.PICTURE_MAX_BYTES = 2048 if "big" in message or "larger" in message else 10**7
+    settings.PICTURE_UPLOAD_MAX_BYTES = 2048 if "larger" in message else 10**7
     settings.PICTURE_MAX_PIXELS = 10_000
     with pytest.raises(PictureInvalid) as caught:
         picture_store(upload=make_upload(), prefix="avatars/1")
@@ -247,7 +247,8 @@ def test_anything_but_a_stored_picture_is_404(settings, path):
 
 def test_a_picture_that_grows_when_reencoded_past_the_limit_is_413(settings):
     # Noise saved at quality 5 is small; re-encoded at the service's quality it is not. What
-    # is stored is served through the function, so it must fit the same limit.
+    # is stored is served through the function, so it must fit PICTURE_MAX_BYTES, however
+    # small the upload was.
     image = Image.effect_noise((400, 400), 90).convert("RGB")
     out = io.BytesIO()
     image.save(out, format="JPEG", quality=5)

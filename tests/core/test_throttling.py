@@ -125,15 +125,20 @@ def test_failed_authentications_are_limited_per_address_before_credentials_are_c
 @pytest.mark.django_db
 def test_picture_uploads_have_their_own_rate_per_account(settings, clock, user_client, user):
     from tests.core.test_pictures import picture_file
+    from tests.core.uploads import upload_picture
 
     settings.THROTTLE_RATES = {**settings.THROTTLE_RATES, "picture": "2/min"}
-
-    uploads = [user_client.put("/api/v1/me/avatar", {"file": picture_file()},
-                               format="multipart") for _ in range(3)]
-    reads = [user_client.get("/api/v1/me").status_code for _ in range(3)]
     someone_else = APIClient()
     someone_else.force_authenticate(UserFactory())
-    theirs = someone_else.put("/api/v1/me/avatar", {"file": picture_file()}, format="multipart")
+    # Asking for uploads and posting them is not decoding: only taking them counts.
+    mine = [upload_picture(user_client, "/api/v1/me/avatar/uploads", picture_file("PNG"))
+            for _ in range(3)]
+    their_upload = upload_picture(someone_else, "/api/v1/me/avatar/uploads", picture_file())
+
+    uploads = [user_client.put("/api/v1/me/avatar", {"upload": upload}, format="json")
+               for upload in mine]
+    reads = [user_client.get("/api/v1/me").status_code for _ in range(3)]
+    theirs = someone_else.put("/api/v1/me/avatar", {"upload": their_upload}, format="json")
 
     assert [r.status_code for r in uploads] == [200, 200, 429]
     assert uploads[2].json() == throttled("this account's picture uploads", 2)

@@ -141,7 +141,7 @@ def test_change_form_adds_the_picture_at_the_end_of_the_gallery(
 def test_a_bad_picture_is_a_form_error_and_nothing_is_saved(
     operator_client, organizer, add_picture_calls, settings, content, message
 ):
-    settings.PICTURE_MAX_BYTES = 2048
+    settings.PICTURE_UPLOAD_MAX_BYTES = 2048
     venue = VenueFactory()
     data = event_form(organizer=organizer, venue=venue,
                       new_picture=SimpleUploadedFile("poster.png", content))

@@ -3,6 +3,7 @@ lineup and pictures, partner keys, the admin."""
 
 from __future__ import annotations
 
+import uuid
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from types import SimpleNamespace
@@ -15,6 +16,7 @@ from rest_framework.fields import DateTimeField
 
 from apps.events.models import Event, EventPicture, EventStatus, Performance, Venue
 from tests.accounts.factories import UserFactory
+from tests.core.uploads import upload_picture
 from tests.events.factories import (
     ArtistFactory,
     EventFactory,
@@ -229,7 +231,8 @@ def _writes(event: Event, performance: Performance, picture: EventPicture, png_u
                                     "ends_at": iso(event.ends_at)}, "json"),
         ("patch", f"{base}/lineup/{performance.pk}", {"order": 9}, "json"),
         ("delete", f"{base}/lineup/{performance.pk}", None, None),
-        ("post", f"{base}/pictures", {"file": png_upload()}, "multipart"),
+        ("post", f"{base}/pictures/uploads", {"content_type": "image/png"}, "json"),
+        ("post", f"{base}/pictures", {"upload": str(uuid.uuid4())}, "json"),
         ("delete", f"{base}/pictures/{picture.pk}", None, None),
     ]
 
@@ -505,7 +508,12 @@ def test_event_pictures_upload_and_delete(api_client, png_upload, settings,
     event = EventFactory()
     as_user(api_client, event.organizer)
     url = f"/api/v1/events/{event.slug}/pictures"
-    created = api_client.post(url, {"file": png_upload()}, format="multipart")
+
+    def add(picture):
+        upload = upload_picture(api_client, f"{url}/uploads", picture)
+        return api_client.post(url, {"upload": upload}, format="json")
+
+    created = add(png_upload())
     assert created.status_code == 201
     picture = EventPicture.objects.get()
     assert created.json() == {
@@ -516,32 +524,28 @@ def test_event_pictures_upload_and_delete(api_client, png_upload, settings,
     assert picture.name.startswith(f"events/{event.pk}/")
     files = [settings.MEDIA_ROOT / picture.name, settings.MEDIA_ROOT / picture.thumbnail_name]
     assert all(f.exists() for f in files)
-    second = api_client.post(url, {"file": png_upload(color=(0, 0, 255))}, format="multipart")
+    second = add(png_upload(color=(0, 0, 255)))
     assert second.json()["position"] == 1
     assert [p["id"] for p in api_client.get(url).json()] == [picture.pk, second.json()["id"]]
 
-    duplicate = api_client.post(url, {"file": png_upload()}, format="multipart")
+    duplicate = add(png_upload())
     assert (duplicate.status_code, duplicate.json()) == (409, error(
         "picture_exists", "This picture is already in the event's gallery."))
     assert all(f.exists() for f in files)  # the twin's files stay
-    garbage = api_client.post(url, {"file": _text_file()}, format="multipart")
+    garbage = add(b"not a picture at all")
     assert (garbage.status_code, garbage.json()) == (400, error(
         "invalid_picture", "The file is not a JPEG, PNG or WebP picture."))
-    missing = api_client.post(url, {}, format="multipart")
+    missing = api_client.post(url, {}, format="json")
     assert missing.json() == error("invalid", "The request has invalid fields.",
-                                   {"file": ["No file was submitted."]})
+                                   {"upload": ["This field is required."]})
+    multipart = api_client.post(url, {"file": png_upload()}, format="multipart")
+    assert multipart.status_code == 415
 
     with django_capture_on_commit_callbacks(execute=True):
         deleted = api_client.delete(f"{url}/{picture.pk}")
     assert deleted.status_code == 204
     assert not any(f.exists() for f in files)
     assert EventPicture.objects.count() == 1
-
-
-def _text_file():
-    from django.core.files.uploadedfile import SimpleUploadedFile
-
-    return SimpleUploadedFile("notes.png", b"not a picture at all", content_type="image/png")
 
 
 # --- partner keys -------------------------------------------------------------------------

@@ -18,8 +18,8 @@ from django.utils import timezone
 
 from apps.files.models import File
 from tests.accounts.factories import UserFactory
-from tests.conftest import use_files_bucket
-from tests.files.conftest import BUCKET
+from tests.conftest import BUCKET, use_files_bucket
+from tests.core.uploads import post_form
 from tests.files.factories import FileFactory
 
 pytestmark = pytest.mark.django_db
@@ -33,16 +33,6 @@ def announce(client, **overrides):
     body = {"name": "Setlist 2026.pdf", "content_type": "application/pdf",
             "size": len(CONTENT), **overrides}
     return client.post("/api/v1/files", body, format="json")
-
-
-def post_form(upload: dict, content: bytes, filename: str = "setlist.pdf", **field_overrides):
-    """Posts the returned form the way a browser would: the fields, then the file part."""
-    fields = {**upload["fields"], **field_overrides}
-    if upload["url"].startswith("http://testserver/"):
-        form = {**fields, "file": SimpleUploadedFile(filename, content)}
-        return Client().post(upload["url"], form).status_code
-    return requests.post(upload["url"], data=fields, files={"file": (filename, content)},
-                         timeout=10).status_code
 
 
 def fetch(url: str) -> tuple[int, dict, bytes]:

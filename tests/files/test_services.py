@@ -16,8 +16,7 @@ from django.utils import timezone
 from apps.files import services
 from apps.files.models import File
 from tests.accounts.factories import UserFactory
-from tests.conftest import use_files_bucket
-from tests.files.conftest import BUCKET
+from tests.conftest import BUCKET, use_files_bucket
 from tests.files.factories import FileFactory
 
 pytestmark = pytest.mark.django_db

@@ -1,4 +1,5 @@
-"""Where file bytes live: the "files" storage of STORAGES, and the URLs clients move them by.
+"""Where uploaded bytes live: the "files" storage of STORAGES, and the URLs clients move
+them by. User files stay there; pictures pass through it on their way in (apps.core.pictures).
 
 With a bucket it is django-storages' S3 backend and clients use presigned URLs (the
 "files_links" storage signs them, by the endpoint clients reach S3 at). Without one it is
@@ -25,7 +26,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import content_disposition_header
 
-from apps.files.errors import SignedUrlInvalid, StorageUnavailable
+from apps.core.errors import SignedUrlInvalid, StorageUnavailable
 
 logger = logging.getLogger(__name__)
 
@@ -57,8 +58,14 @@ class StoredObject(NamedTuple):
 
 class UploadGrant(NamedTuple):
     key: str
-    size: int
+    min_size: int
+    max_size: int
     content_type: str
+
+    def expected(self) -> str:
+        if self.min_size == self.max_size:
+            return f"{self.max_size} bytes"
+        return f"{self.min_size} to {self.max_size} bytes"
 
 
 class DownloadGrant(NamedTuple):
@@ -98,18 +105,23 @@ def _is_aws_error(exc: Exception) -> bool:
     return module.startswith(("botocore", "boto3", "s3transfer"))
 
 
-def presign_upload(*, key: str, content_type: str, size: int) -> PresignedUpload:
+def presign_upload(
+    *, key: str, content_type: str, min_size: int, max_size: int
+) -> PresignedUpload:
+    """A POST form for one object at `key`: its type is `content_type`, its size in
+    [min_size, max_size]; S3 (or the local stand-in) refuses any other."""
     expires_at = timezone.now() + UPLOAD_URL_TTL
     if is_local(files_storage()):
-        url = _signed_url("files:local-upload", UPLOAD_SALT,
-                          UploadGrant(key=key, size=size, content_type=content_type))
+        grant = UploadGrant(key=key, min_size=min_size, max_size=max_size,
+                            content_type=content_type)
+        url = _signed_url("files:local-upload", UPLOAD_SALT, grant)
         return PresignedUpload(url, {"key": key, "Content-Type": content_type}, expires_at)
     links = storages["files_links"]
     fields = {"Content-Type": content_type, "x-amz-server-side-encryption": SSE_ALGORITHM}
     conditions: list[Any] = [
         {"Content-Type": content_type},
         {"x-amz-server-side-encryption": SSE_ALGORITHM},
-        ["content-length-range", size, size],
+        ["content-length-range", min_size, max_size],
     ]
     with _unavailable("presign upload"):
         post = links.connection.meta.client.generate_presigned_post(
@@ -207,6 +219,17 @@ def save(*, key: str, upload) -> None:
     """Stores an uploaded file under `key` (an upload spooled to disk is moved in whole)."""
     with _unavailable(f"saving {key}"):
         files_storage().save(key, upload)
+
+
+def read(*, key: str, max_bytes: int) -> bytes | None:
+    """The object's bytes, at most `max_bytes` + 1 (enough to tell it is longer); None when
+    there is none."""
+    with _unavailable("read object"):
+        try:
+            with files_storage().open(key, "rb") as stored:
+                return stored.read(max_bytes + 1)
+        except FileNotFoundError:
+            return None
 
 
 def open_stored(*, key: str) -> BinaryIO | None:

@@ -1,0 +1,136 @@
+"""Pictures come in around the function: presign, post to the storage, then take the upload.
+
+Behind API Gateway a request body reaches Lambda base64-encoded inside an event of at most
+6 MB, so a picture larger than about 4.5 MB could never arrive in a request (API Gateway
+would answer with its own error). Instead the owner asks for an upload
+(`picture_upload_create`: a presigned POST to a fresh key under `uploads/pictures/` of the
+files storage, S3 or the local stand-in, for one picture folder), posts the file there, and
+names the upload to the API, whose service stores the picture from it
+(`picture_upload_store`, the checks of apps.core.pictures unchanged) and takes it in the
+transaction that records the picture (`picture_upload_take`). The object is deleted once that
+commits; anything left behind (abandoned uploads, a failed delete) goes with the purge
+(`picture_uploads_purge`, daily) and, in S3, the bucket's lifecycle rule on `uploads/`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import logging
+import uuid
+from typing import Any
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+
+from apps.core import storage
+from apps.core.errors import NotFound, StorageUnavailable, UploadIncomplete
+from apps.core.models import PictureUpload
+from apps.core.pictures import (
+    CONTENT_TYPES,
+    PictureInvalid,
+    PictureTooLarge,
+    StoredPicture,
+    picture_store,
+)
+from apps.core.storage import PresignedUpload
+
+logger = logging.getLogger(__name__)
+
+UPLOADS_PREFIX = "uploads/pictures/"
+NOT_POSTED = "The picture has not been uploaded yet: post it to the upload's url first."
+
+
+class PictureUploadNotFound(NotFound):
+    code = "upload_not_found"
+    default_message = ("No such upload: ask for a new one. An upload serves once, its owner "
+                       "alone, for the picture it was asked for.")
+
+
+def picture_upload_create(
+    *, owner: Any, prefix: str, content_type: str
+) -> tuple[PictureUpload, PresignedUpload]:
+    """Records an upload of one picture for the folder `prefix` (avatars/7, events/12) and
+    presigns its POST: `content_type`, 1 byte to PICTURE_UPLOAD_MAX_BYTES."""
+    if content_type not in CONTENT_TYPES.values():
+        raise ValueError(f"not a picture type: {content_type!r}")
+    upload_id = uuid.uuid4()
+    with transaction.atomic():
+        upload = PictureUpload.objects.create(
+            id=upload_id, owner=owner, prefix=prefix, content_type=content_type,
+            key=f"{UPLOADS_PREFIX}{owner.pk}/{upload_id.hex}",
+        )
+        # Presigned inside the transaction: storage that cannot sign leaves no record.
+        form = storage.presign_upload(key=upload.key, content_type=content_type, min_size=1,
+                                      max_size=settings.PICTURE_UPLOAD_MAX_BYTES)
+    return upload, form
+
+
+def picture_upload_store(
+    *, owner: Any, upload_id: uuid.UUID, prefix: str
+) -> tuple[PictureUpload, StoredPicture]:
+    """Stores the picture `owner` posted for `prefix` (picture_store: validated, re-encoded,
+    bounded) and answers it with its upload, which the caller takes with picture_upload_take.
+
+    The upload must be the owner's, for this folder, not taken yet; its object must be there
+    and within PICTURE_UPLOAD_MAX_BYTES (checked here: S3 enforces the POST policy's size
+    range, emulators may not). An object refused for what it is (too large, not a picture)
+    can never be taken: it is deleted with its upload.
+    """
+    upload = PictureUpload.objects.filter(
+        pk=upload_id, owner=owner, prefix=prefix, taken_at__isnull=True
+    ).first()
+    if upload is None:
+        raise PictureUploadNotFound()
+    max_bytes = settings.PICTURE_UPLOAD_MAX_BYTES
+    found = storage.stat(key=upload.key)
+    try:
+        if found is not None and found.size > max_bytes:
+            raise PictureTooLarge.over(max_bytes)
+        # Read whole (it is bounded) and at once: a storage failure is a 503, not a
+        # failure half-way through decoding. None: not posted, or deleted since.
+        content = None if found is None else storage.read(key=upload.key, max_bytes=max_bytes)
+        if content is None:
+            raise UploadIncomplete(NOT_POSTED)
+        stored = picture_store(upload=io.BytesIO(content), prefix=prefix)
+    except PictureInvalid:
+        _discard(upload)
+        raise
+    return upload, stored
+
+
+def picture_upload_take(*, upload: PictureUpload) -> None:
+    """In the transaction that records the picture: the upload serves once (a concurrent
+    take waits for this row, then finds it taken). Once the transaction commits, the object
+    and the record are deleted; rolled back, the upload stays for another try."""
+    taken = PictureUpload.objects.filter(pk=upload.pk, taken_at__isnull=True).update(
+        taken_at=timezone.now()
+    )
+    if not taken:
+        raise PictureUploadNotFound()
+    transaction.on_commit(lambda: _discard(upload))
+
+
+def picture_upload_open(*, key: str) -> bool:
+    """Whether an upload still awaits its object at `key` (the local stand-in asks)."""
+    return PictureUpload.objects.filter(key=key, taken_at__isnull=True).exists()
+
+
+def picture_uploads_purge(*, older_than: dt.timedelta) -> int:
+    """Deletes uploads made before `older_than` ago, taken or not, and their objects."""
+    cutoff = timezone.now() - older_than
+    stale = PictureUpload.objects.filter(created_at__lt=cutoff)
+    return sum(_discard(upload) for upload in stale.iterator())
+
+
+def _discard(upload: PictureUpload) -> bool:
+    """Deletes the object, then the record; should storage fail, the record stays for the
+    purge, so no object is left without one."""
+    try:
+        storage.delete(key=upload.key)
+    except StorageUnavailable:
+        logger.warning("picture upload %s kept: storage unavailable", upload.pk)
+        return False
+    PictureUpload.objects.filter(pk=upload.pk).delete()
+    return True
