@@ -243,7 +243,7 @@ REST_FRAMEWORK = {
     ],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
     "DEFAULT_CONTENT_NEGOTIATION_CLASS": "concert.api.negotiation.ContentNegotiation",
-    # JSON bodies only; the upload views take multipart and nothing else.
+    # JSON bodies only; the local stand-in for S3's POST upload takes multipart, as S3 does.
     "DEFAULT_PARSER_CLASSES": ["concert.api.parsers.JSONParser"],
     "DEFAULT_PAGINATION_CLASS": "concert.api.pagination.PageNumberPagination",
     "PAGE_SIZE": 20,

@@ -1,6 +1,7 @@
 """The README's first screen works as written: `bin/serve`, then the journey commands it
-shows (list events, read ticket types, buy with an Idempotency-Key, list the tickets) run
-verbatim in bash against the server it started, on a fresh SQLite database."""
+shows (list events, read ticket types, buy with an Idempotency-Key, list the tickets) and
+the picture upload (ask for an upload, post to storage, add it) run verbatim in bash
+against the server it started, on a fresh SQLite database."""
 
 from __future__ import annotations
 
@@ -27,10 +28,10 @@ def _free_port() -> int:
         return sock.getsockname()[1]
 
 
-def _journey_block() -> str:
-    """The README's bash block that starts with `source var/demo.env`."""
+def _demo_block(*, contains: str) -> str:
+    """The README's bash block that starts with `source var/demo.env` and holds `contains`."""
     blocks = re.findall(r"```bash\n(.*?)```", (ROOT / "README.md").read_text(), re.S)
-    return next(b for b in blocks if b.startswith("source var/demo.env"))
+    return next(b for b in blocks if b.startswith("source var/demo.env") and contains in b)
 
 
 def _json_documents(text: str) -> list:
@@ -44,7 +45,8 @@ def _json_documents(text: str) -> list:
     return docs
 
 
-@pytest.mark.skipif(shutil.which("curl") is None, reason="the README's commands use curl")
+@pytest.mark.skipif(shutil.which("curl") is None or shutil.which("jq") is None,
+                    reason="the README's commands use curl and jq")
 def test_readme_first_screen_buys_tickets_as_written(tmp_path):
     addr = f"127.0.0.1:{_free_port()}"
     env = {k: v for k, v in os.environ.items()
@@ -68,12 +70,24 @@ def test_readme_first_screen_buys_tickets_as_written(tmp_path):
         printed = (tmp_path / "serve.log").read_text()
         assert "Buy two" in printed and "fan: ey" in printed
 
-        script = (_journey_block().replace(README_ADDR, addr)
-                  .replace("var/demo.env", str(tmp_path / "demo.env")))
-        run = subprocess.run(["bash", "-euo", "pipefail", "-c", script], cwd=ROOT, env=env,
-                             capture_output=True, text=True, timeout=60)
-        assert run.returncode == 0, run.stderr
-        events, ticket_types, order, tickets = _json_documents(run.stdout)
+        def run_block(contains: str, **replace: str) -> str:
+            script = (_demo_block(contains=contains).replace(README_ADDR, addr)
+                      .replace("var/demo.env", str(tmp_path / "demo.env")))
+            for old, new in replace.items():
+                script = script.replace(old, new)
+            run = subprocess.run(["bash", "-euo", "pipefail", "-c", script], cwd=ROOT, env=env,
+                                 capture_output=True, text=True, timeout=60)
+            assert run.returncode == 0, run.stderr
+            return run.stdout
+
+        events, ticket_types, order, tickets = _json_documents(run_block("/orders"))
+        poster = tmp_path / "poster.jpg"
+        _poster(poster)
+        posted, picture = run_block("pictures/uploads", **{"poster.jpg": str(poster)}).split(
+            "\n", 1)
+        picture = json.loads(picture)
+        with urllib.request.urlopen(f"http://{addr}{picture['url']}", timeout=10) as served:
+            served_type = served.headers["Content-Type"]
     finally:
         os.killpg(server.pid, signal.SIGTERM)
         server.wait(timeout=30)
@@ -86,3 +100,14 @@ def test_readme_first_screen_buys_tickets_as_written(tmp_path):
     assert (order["status"], len(order["tickets"])) == ("confirmed", 2)
     assert [t["code"] for t in tickets["results"]] == [t["code"] for t in
                                                        reversed(order["tickets"])]
+    # The picture went to storage (the local stand-in of S3), then into the gallery.
+    assert posted == "204"
+    assert (picture["width"], picture["height"], picture["content_type"]) == (
+        1200, 800, "image/jpeg")
+    assert served_type == "image/jpeg"
+
+
+def _poster(path: Path) -> None:
+    from PIL import Image
+
+    Image.new("RGB", (1200, 800), (20, 120, 140)).save(path, format="JPEG")

@@ -21,7 +21,7 @@ from apps.accounts.services import (
 from apps.core.serializers import (
     PICTURE_FROM_UPLOAD_ERRORS,
     PictureFromUploadSerializer,
-    PictureUploadRequestSerializer,
+    PictureUploadCreateSerializer,
     PictureUploadSerializer,
     picture_upload_data,
 )
@@ -108,11 +108,11 @@ class MeAvatarUploadApi(APIView):
                     "itself.",
         operation_id="me_avatar_uploads_create",
         auth=USER_TOKEN_ONLY,
-        request=PictureUploadRequestSerializer,
+        request=PictureUploadCreateSerializer,
         responses={201: PictureUploadSerializer, **error_responses(400, 401, 403, 503)},
     )
     def post(self, request):
-        serializer = PictureUploadRequestSerializer(data=request.data)
+        serializer = PictureUploadCreateSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         upload, form = user_avatar_upload_create(user=request.user, **serializer.validated_data)
         return Response(picture_upload_data(request, upload, form),

@@ -23,7 +23,7 @@ def presigned_post(request, form: PresignedUpload) -> dict[str, Any]:
     return {**form._asdict(), "url": request.build_absolute_uri(form.url)}
 
 
-class PictureUploadRequestSerializer(serializers.Serializer):
+class PictureUploadCreateSerializer(serializers.Serializer):
     content_type = serializers.ChoiceField(
         choices=sorted(CONTENT_TYPES.values()),
         help_text="The picture's type; the upload must be sent with it.",

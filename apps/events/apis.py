@@ -20,7 +20,7 @@ from apps.accounts.permissions import (
 from apps.core.serializers import (
     PICTURE_FROM_UPLOAD_ERRORS,
     PictureFromUploadSerializer,
-    PictureUploadRequestSerializer,
+    PictureUploadCreateSerializer,
     PictureUploadSerializer,
     picture_upload_data,
 )
@@ -406,7 +406,7 @@ class EventPictureUploadApi(EventObjectApi):
                     "post `upload.fields` and then the `file` part to `upload.url` (S3, not "
                     "this API) within minutes, then add it with `POST .../pictures` naming "
                     "the `id`. Pictures never pass through the API itself.",
-        request=PictureUploadRequestSerializer,
+        request=PictureUploadCreateSerializer,
         responses={201: PictureUploadSerializer, **WRITE_ERRORS, **error_responses(
             503, descriptions={409: "The event is over or cancelled (`invalid_state`), or its "
                                     "gallery is full (`too_many_pictures`)."})},
@@ -414,7 +414,7 @@ class EventPictureUploadApi(EventObjectApi):
     def post(self, request, ref: str):
         event = self.event(request, ref)
         upload, form = services.event_picture_upload_create(
-            event=event, owner=request.user, **_validated(PictureUploadRequestSerializer, request)
+            event=event, owner=request.user, **_validated(PictureUploadCreateSerializer, request)
         )
         return Response(picture_upload_data(request, upload, form),
                         status=status.HTTP_201_CREATED)

@@ -73,6 +73,15 @@ data "aws_iam_policy_document" "lambda" {
     resources = ["${aws_s3_bucket.media.arn}/files/*"]
   }
 
+  # A presigned POST acts with the permissions of whoever signed it (the function), so the
+  # function needs s3:PutObject where it lets browsers upload: https://docs.aws.amazon.com/
+  # AmazonS3/latest/userguide/using-presigned-url.html. Only under the uploads prefix.
+  statement {
+    sid       = "PictureUploads"
+    actions   = ["s3:PutObject", "s3:GetObject", "s3:DeleteObject"]
+    resources = ["${aws_s3_bucket.media.arn}/${local.uploads_prefix}*"]
+  }
+
   statement {
     sid       = "PicturesFileSystem"
     actions   = ["elasticfilesystem:ClientMount", "elasticfilesystem:ClientWrite"]

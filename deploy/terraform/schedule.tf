@@ -45,6 +45,11 @@ locals {
       schedule    = var.purge_schedule
       description = "Deletes file uploads left pending for a day, S3 objects included"
     }
+    picture-uploads-purge = {
+      command     = ["picture_uploads_purge", "--hours", "24"]
+      schedule    = var.purge_schedule
+      description = "Deletes picture uploads older than a day, S3 objects included"
+    }
     idempotency-keys-purge = {
       command     = ["idempotency_keys_purge"]
       schedule    = var.purge_schedule

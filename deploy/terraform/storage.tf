@@ -1,4 +1,11 @@
-# S3 media bucket for user files (private, encrypted, TLS-only, Intelligent-Tiering).
+# S3 media bucket for user files and pictures on their way in (private, encrypted, TLS-only,
+# Intelligent-Tiering). Browsers post to it with presigned POST forms the function signs.
+
+locals {
+  # Pictures uploaded around the function (apps.core.picture_uploads), read and deleted by
+  # it once taken; what is left behind expires.
+  uploads_prefix = "uploads/"
+}
 
 resource "aws_s3_bucket" "media" {
   #checkov:skip=CKV_AWS_18:Access logging is left out for cost; the service records downloads itself.
@@ -57,6 +64,21 @@ resource "aws_s3_bucket_lifecycle_configuration" "media" {
       days_after_initiation = 7
     }
   }
+
+  # Uploads abandoned (never taken), or whose delete failed, go after a day (S3 rounds to
+  # the next midnight UTC); the daily picture_uploads_purge deletes their records too.
+  rule {
+    id     = "expire-uploads"
+    status = "Enabled"
+
+    filter {
+      prefix = local.uploads_prefix
+    }
+
+    expiration {
+      days = 1
+    }
+  }
 }
 
 resource "aws_s3_bucket_cors_configuration" "media" {
@@ -69,7 +91,7 @@ resource "aws_s3_bucket_cors_configuration" "media" {
     allowed_methods = ["GET", "HEAD", "PUT", "POST"]
     allowed_headers = ["*"]
     expose_headers  = ["ETag"]
-    max_age_seconds = 3600
+    max_age_seconds = local.cors.max_age_seconds
   }
 }
 

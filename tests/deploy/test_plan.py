@@ -142,6 +142,15 @@ def test_api_gateway_cors_is_the_services_policy(plans):
     assert cors["max_age"] == CORS["max_age_seconds"] and cors["allow_credentials"] is False
 
 
+def test_browsers_of_the_same_origins_may_post_presigned_forms_to_the_bucket(plans):
+    # Files and pictures go from the browser straight to S3: the bucket answers CORS itself.
+    [rule] = resources(plans(), "aws_s3_bucket_cors_configuration")[
+        "aws_s3_bucket_cors_configuration.media[0]"]["cors_rule"]
+    assert rule["allowed_origins"] == ["https://app.example.com"]
+    assert "POST" in rule["allowed_methods"]
+    assert rule["max_age_seconds"] == CORS["max_age_seconds"]
+
+
 # --- Routes -------------------------------------------------------------------------------
 # https://docs.aws.amazon.com/apigateway/latest/developerguide/http-api-develop-routes.html
 # ("Routing API requests"): API Gateway "selects the route with the most-specific match":

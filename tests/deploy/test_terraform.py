@@ -133,7 +133,8 @@ def test_variables_are_described_typed_and_enums_validated() -> None:
 def test_every_scheduled_job_is_a_command_the_function_may_run(settings) -> None:
     schedule = (TERRAFORM_DIR / "schedule.tf").read_text()
     commands = re.findall(r'command\s+= \["([a-z_]+)"', schedule)
-    assert {"usage_flush", "files_purge_pending", "idempotency_keys_purge"} <= set(commands)
+    assert {"usage_flush", "files_purge_pending", "picture_uploads_purge",
+            "idempotency_keys_purge"} <= set(commands)
     assert set(commands) <= settings.LAMBDA_MANAGE_COMMANDS
 
 
@@ -487,6 +488,13 @@ def test_lambda_role_is_least_privilege(outputs: dict[str, Any], boto) -> None:
             assert all(action.startswith("ec2:Describe") for action in actions), statement
     bucket = outputs["s3_bucket_name"]
     assert statements["UserFiles"]["Resource"] == f"arn:aws:s3:::{bucket}/files/*"
+    # Pictures on their way in: only under the prefix the service writes them to.
+    from apps.core.picture_uploads import UPLOADS_PREFIX
+
+    assert statements["PictureUploads"]["Resource"] == f"arn:aws:s3:::{bucket}/uploads/*"
+    assert UPLOADS_PREFIX.startswith("uploads/")
+    assert sorted(statements["PictureUploads"]["Action"]) == [
+        "s3:DeleteObject", "s3:GetObject", "s3:PutObject"]
     assert set(statements["ReadSecrets"]["Resource"]) == {
         outputs["rds_secret_arn"],
         outputs["django_secret_key_arn"],
@@ -504,8 +512,11 @@ def test_storage_database_and_schedule(stack: Stack, outputs: dict[str, Any], bo
     rule = s3.get_bucket_encryption(Bucket=bucket)["ServerSideEncryptionConfiguration"]["Rules"][0]
     assert rule["ApplyServerSideEncryptionByDefault"]["SSEAlgorithm"] == "AES256"
     assert "aws:SecureTransport" in s3.get_bucket_policy(Bucket=bucket)["Policy"]
-    lifecycle = s3.get_bucket_lifecycle_configuration(Bucket=bucket)["Rules"][0]
-    assert lifecycle["Transitions"][0]["StorageClass"] == "INTELLIGENT_TIERING"
+    rules = {r["ID"]: r for r in s3.get_bucket_lifecycle_configuration(Bucket=bucket)["Rules"]}
+    assert rules["intelligent-tiering"]["Transitions"][0]["StorageClass"] == "INTELLIGENT_TIERING"
+    # Abandoned picture uploads expire after a day.
+    assert rules["expire-uploads"]["Filter"] == {"Prefix": "uploads/"}
+    assert rules["expire-uploads"]["Expiration"] == {"Days": 1}
     db = boto("rds").describe_db_instances(DBInstanceIdentifier="concert-prod")["DBInstances"][0]
     assert (db["Engine"], db["DBInstanceClass"], db["StorageEncrypted"]) == (
         "mysql",
@@ -525,6 +536,8 @@ def test_storage_database_and_schedule(stack: Stack, outputs: dict[str, Any], bo
     jobs = {
         "usage-flush": (["usage_flush"], "rate(15 minutes)"),
         "files-purge-pending": (["files_purge_pending", "--hours", "24"], "cron(30 3 * * ? *)"),
+        "picture-uploads-purge": (["picture_uploads_purge", "--hours", "24"],
+                                  "cron(30 3 * * ? *)"),
         "idempotency-keys-purge": (["idempotency_keys_purge"], "cron(30 3 * * ? *)"),
     }
     dlq_arn = boto("sqs").get_queue_attributes(
