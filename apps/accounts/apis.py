@@ -19,6 +19,8 @@ from apps.accounts.services import (
     user_profile_update,
 )
 from apps.core.serializers import (
+    OPEN_UPLOADS_429,
+    OPEN_UPLOADS_NOTE,
     PICTURE_FROM_UPLOAD_ERRORS,
     PictureFromUploadSerializer,
     PictureUploadCreateSerializer,
@@ -105,11 +107,12 @@ class MeAvatarUploadApi(APIView):
         description="A presigned POST for one picture: post `upload.fields` and then the `file` "
                     "part to `upload.url` (S3, not this API) within minutes, then set it with "
                     "`PUT /me/avatar` naming the `id`. Pictures never pass through the API "
-                    "itself.",
+                    "itself." + OPEN_UPLOADS_NOTE,
         operation_id="me_avatar_uploads_create",
         auth=USER_TOKEN_ONLY,
         request=PictureUploadCreateSerializer,
-        responses={201: PictureUploadSerializer, **error_responses(400, 401, 403, 503)},
+        responses={201: PictureUploadSerializer, **error_responses(
+            400, 401, 403, 429, 503, descriptions={429: OPEN_UPLOADS_429})},
     )
     def post(self, request):
         serializer = PictureUploadCreateSerializer(data=request.data)

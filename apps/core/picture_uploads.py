@@ -17,15 +17,17 @@ from __future__ import annotations
 import datetime as dt
 import io
 import logging
+import math
 import uuid
 from typing import Any
 
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.utils import timezone
 
 from apps.core import storage
-from apps.core.errors import NotFound, StorageUnavailable, UploadIncomplete
+from apps.core.errors import NotFound, StorageUnavailable, TooManyRequests, UploadIncomplete
 from apps.core.models import PictureUpload
 from apps.core.pictures import (
     CONTENT_TYPES,
@@ -39,6 +41,10 @@ from apps.core.storage import PresignedUpload
 logger = logging.getLogger(__name__)
 
 UPLOADS_PREFIX = "uploads/pictures/"
+# Uploads an account may hold open at once (asked for, their POST still valid, not taken):
+# each may put PICTURE_UPLOAD_MAX_BYTES in the bucket until the lifecycle rule expires it,
+# so this bounds what one account can park there per UPLOAD_URL_TTL.
+OPEN_UPLOADS_MAX = 5
 NOT_POSTED = "The picture has not been uploaded yet: post it to the upload's url first."
 
 
@@ -57,6 +63,7 @@ def picture_upload_create(
         raise ValueError(f"not a picture type: {content_type!r}")
     upload_id = uuid.uuid4()
     with transaction.atomic():
+        _require_room_for_an_upload(owner)
         upload = PictureUpload.objects.create(
             id=upload_id, owner=owner, prefix=prefix, content_type=content_type,
             key=f"{UPLOADS_PREFIX}{owner.pk}/{upload_id.hex}",
@@ -65,6 +72,24 @@ def picture_upload_create(
         form = storage.presign_upload(key=upload.key, content_type=content_type, min_size=1,
                                       max_size=settings.PICTURE_UPLOAD_MAX_BYTES)
     return upload, form
+
+
+def _require_room_for_an_upload(owner: Any) -> None:
+    """Refuses a sixth open upload (429 until the oldest one's POST expires). The owner's
+    row is locked, so concurrent asks count one after another."""
+    get_user_model().objects.select_for_update().filter(pk=owner.pk).values_list("pk").get()
+    since = timezone.now() - storage.UPLOAD_URL_TTL
+    open_uploads = list(PictureUpload.objects.filter(
+        owner=owner, taken_at__isnull=True, created_at__gt=since
+    ).order_by("created_at").values_list("created_at", flat=True)[:OPEN_UPLOADS_MAX])
+    if len(open_uploads) >= OPEN_UPLOADS_MAX:
+        free_at = open_uploads[0] + storage.UPLOAD_URL_TTL
+        raise TooManyRequests(
+            f"{OPEN_UPLOADS_MAX} uploads are open already: post and add them, or wait until "
+            "the oldest one expires.",
+            retry_after=max(1, math.ceil((free_at - timezone.now()).total_seconds())),
+            details={"open_uploads": OPEN_UPLOADS_MAX},
+        )
 
 
 def picture_upload_store(

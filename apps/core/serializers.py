@@ -61,3 +61,9 @@ PICTURE_FROM_UPLOAD_ERRORS = {
     413: "The upload is larger than its `max_bytes`, or the picture once re-encoded larger "
          "than the service serves (`payload_too_large`); it is deleted.",
 }
+
+
+OPEN_UPLOADS_NOTE = (" An account holds at most five open uploads (not added yet, their POST not "
+                     "expired); a sixth is refused with 429 until the oldest one expires.")
+OPEN_UPLOADS_429 = ("Five uploads are open already (`throttled`); Retry-After says when the "
+                    "oldest one expires.")

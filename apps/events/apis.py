@@ -18,6 +18,8 @@ from apps.accounts.permissions import (
     ReadOnlyOrOrganizer,
 )
 from apps.core.serializers import (
+    OPEN_UPLOADS_429,
+    OPEN_UPLOADS_NOTE,
     PICTURE_FROM_UPLOAD_ERRORS,
     PictureFromUploadSerializer,
     PictureUploadCreateSerializer,
@@ -405,11 +407,12 @@ class EventPictureUploadApi(EventObjectApi):
         description="The event's organizer, or staff, gets a presigned POST for one picture: "
                     "post `upload.fields` and then the `file` part to `upload.url` (S3, not "
                     "this API) within minutes, then add it with `POST .../pictures` naming "
-                    "the `id`. Pictures never pass through the API itself.",
+                    "the `id`. Pictures never pass through the API itself." + OPEN_UPLOADS_NOTE,
         request=PictureUploadCreateSerializer,
         responses={201: PictureUploadSerializer, **WRITE_ERRORS, **error_responses(
-            503, descriptions={409: "The event is over or cancelled (`invalid_state`), or its "
-                                    "gallery is full (`too_many_pictures`)."})},
+            429, 503, descriptions={409: "The event is over or cancelled (`invalid_state`), or its "
+                                    "gallery is full (`too_many_pictures`).",
+                               429: OPEN_UPLOADS_429})},
     )
     def post(self, request, ref: str):
         event = self.event(request, ref)

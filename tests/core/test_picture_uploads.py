@@ -365,3 +365,56 @@ def test_the_same_upload_taken_twice_at_once_makes_one_picture(local_files, owne
     # The loser's copy of the same picture did not take the winner's files with it.
     assert name in stored_files(settings)
     assert not PictureUpload.objects.exists()
+
+
+@pytest.mark.mysql
+@pytest.mark.django_db(transaction=True)
+def test_an_account_holds_at_most_five_open_uploads_even_when_asking_at_once(local_files, owner):
+    """Each open upload may park PICTURE_UPLOAD_MAX_BYTES in the bucket for a day: eight asks
+    at once open five, the others get a 429 with the time the oldest one expires; a taken
+    upload or an expired POST frees its place."""
+    from datetime import timedelta
+
+    from django.db import connection
+    from django.utils import timezone
+
+    from apps.core.errors import TooManyRequests
+
+    barrier = threading.Barrier(8)
+    outcomes: list = []
+
+    def ask():
+        try:
+            barrier.wait()
+            picture_uploads.picture_upload_create(owner=owner, prefix=f"avatars/{owner.pk}",
+                                                  content_type="image/png")
+            outcomes.append("open")
+        except TooManyRequests as exc:
+            outcomes.append(exc.retry_after)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=ask) for _ in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert outcomes.count("open") == 5
+    refusals = [o for o in outcomes if o != "open"]
+    assert len(refusals) == 3 and all(0 < s <= storage.UPLOAD_URL_TTL.total_seconds()
+                                      for s in refusals)
+
+    client = client_of(owner)
+    response = client.post("/api/v1/me/avatar/uploads", {"content_type": "image/png"},
+                           format="json")
+    assert response.status_code == 429 and int(response["Retry-After"]) >= 1
+    assert response.json()["error"]["code"] == "throttled"
+
+    oldest, newest = (PictureUpload.objects.order_by("created_at")[i] for i in (0, 4))
+    PictureUpload.objects.filter(pk=oldest.pk).update(taken_at=timezone.now())
+    assert client.post("/api/v1/me/avatar/uploads", {"content_type": "image/png"},
+                       format="json").status_code == 201
+    PictureUpload.objects.exclude(pk=newest.pk).update(
+        created_at=timezone.now() - storage.UPLOAD_URL_TTL - timedelta(seconds=1))
+    assert client.post("/api/v1/me/avatar/uploads", {"content_type": "image/png"},
+                       format="json").status_code == 201
