@@ -13,8 +13,11 @@ import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 from types import ModuleType
+from typing import Any
 
 import pytest
+
+from tests.deploy.stacks import MOTO_KEYS, TEST_VARS, Stack, clients, provider_override
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 TERRAFORM_DIR = REPO_ROOT / "deploy" / "terraform"
@@ -208,22 +211,10 @@ def iam_action(moto_action: str) -> str:
     return renamed.get(moto_action, moto_action)
 
 
-@contextlib.contextmanager
-def iam_enforced(endpoint: str) -> Iterator[list[str]]:
-    """moto's IAM enforcement on: every call needs a known key and a policy allowing it.
-
-    moto 5.2 evaluates identity policies only by action name, except for S3 objects and
-    buckets and existing IAM roles, where it also knows the resource. Three of its gaps are
-    bridged here, nothing else: it recomputes SigV4 wrongly for REST GET calls (API Gateway
-    v2, EFS, CloudFront answer SignatureDoesNotMatch to valid keys), so the signature
-    comparison is left out (unknown keys are still refused); it names actions by signing name
-    and operation, so they are translated to the IAM actions AWS documents (iam_action); and
-    where it does not know the resource ("*") a statement's Resource is not held against the
-    call. Yields the IAM actions of the calls, as evaluated.
-    """
+def patch_iam_checks(calls: list[str]) -> pytest.MonkeyPatch:
+    """This process's moto checks IAM as iam_enforced says; calls gets each action evaluated."""
     from moto.iam import access_control
 
-    calls: list[str] = []
     request = access_control.IAMRequestBase
     statement = access_control.IAMPolicyStatement
     original_check = request.check_action_permitted
@@ -237,21 +228,42 @@ def iam_enforced(endpoint: str) -> Iterator[list[str]]:
     def check_element_matches(self, element, value: str) -> bool:
         return (element == "Resource" and value == "*") or original_match(self, element, value)
 
-    def reset_auth(count: str) -> None:
-        post = urllib.request.Request(f"{endpoint}/moto-api/reset-auth", data=count.encode(),
-                                      headers={"Content-Type": "application/octet-stream"})
-        with urllib.request.urlopen(post) as response:
-            response.read()
-
     patches = pytest.MonkeyPatch()
     patches.setattr(request, "check_signature", lambda self: None)
     patches.setattr(request, "check_action_permitted", check_action_permitted)
     patches.setattr(statement, "_check_element_matches", check_element_matches)
-    reset_auth("0")
+    return patches
+
+
+def reset_auth(endpoint: str, count: str) -> None:
+    """moto checks IAM after `count` more requests ("0": from now on, "inf": never)."""
+    post = urllib.request.Request(f"{endpoint}/moto-api/reset-auth", data=count.encode(),
+                                  headers={"Content-Type": "application/octet-stream"})
+    with urllib.request.urlopen(post) as response:
+        response.read()
+
+
+@contextlib.contextmanager
+def iam_enforced(endpoint: str) -> Iterator[list[str]]:
+    """moto's IAM enforcement on: every call needs a known key and a policy allowing it.
+
+    moto 5.2 evaluates identity policies only by action name, except for S3 objects and
+    buckets and existing IAM roles, where it also knows the resource. Three of its gaps are
+    bridged here, nothing else: it recomputes SigV4 wrongly for REST GET calls (API Gateway
+    v2, EFS, CloudFront answer SignatureDoesNotMatch to valid keys), so the signature
+    comparison is left out (unknown keys are still refused); it names actions by signing name
+    and operation, so they are translated to the IAM actions AWS documents (iam_action); and
+    where it does not know the resource ("*") a statement's Resource is not held against the
+    call. Yields the IAM actions of the calls, as evaluated. (A server in its own process
+    gets the same checks from moto_process.py.)
+    """
+    calls: list[str] = []
+    patches = patch_iam_checks(calls)
+    reset_auth(endpoint, "0")
     try:
         yield calls
     finally:
-        reset_auth("inf")
+        reset_auth(endpoint, "inf")
         patches.undo()
 
 
@@ -266,3 +278,161 @@ def user_with_keys(iam, name: str, *, groups: tuple[str, ...] = (),
     key = iam.create_access_key(UserName=name)["AccessKey"]
     return {"AWS_ACCESS_KEY_ID": key["AccessKeyId"],
             "AWS_SECRET_ACCESS_KEY": key["SecretAccessKey"]}  # fmt: skip
+
+
+# --- The stacks: applied to moto servers of their own, from the first deployment test on ----
+
+
+@pytest.fixture(scope="session")
+def moto_process(tmp_path_factory: pytest.TempPathFactory) -> Iterator:
+    """Factory: moto's server in a process of its own (moto_process.py); its endpoint.
+    With a calls file, its IAM checks are iam_enforced's and it logs the actions there."""
+    pytest.importorskip("moto.server", reason="moto[server] is not installed")
+    processes: list[subprocess.Popen] = []
+
+    def start(calls_file: Path | None = None) -> str:
+        log = tmp_path_factory.mktemp("moto") / "stderr"
+        with log.open("w") as stderr:
+            process = subprocess.Popen(
+                [sys.executable, "-m", "tests.deploy.moto_process",
+                 *([str(calls_file)] if calls_file else [])],
+                cwd=REPO_ROOT, stdout=subprocess.PIPE, stderr=stderr, text=True,
+            )  # fmt: skip
+        processes.append(process)
+        assert process.stdout is not None
+        port = process.stdout.readline().strip()
+        assert port.isdigit(), f"moto did not start: {log.read_text()}"
+        return f"http://127.0.0.1:{port}"
+
+    yield start
+    for process in processes:
+        process.terminate()
+        process.wait(timeout=60)
+
+
+@pytest.fixture(scope="session")
+def stack_moto(moto_process, tmp_path_factory: pytest.TempPathFactory) -> tuple[str, Path]:
+    """The default stack's moto server (IAM checked as iam_enforced says) and its calls log."""
+    calls = tmp_path_factory.mktemp("iam") / "calls"
+    return moto_process(calls), calls
+
+
+@pytest.fixture(scope="session")
+def people(stack_moto: tuple[str, Path]) -> dict[str, dict[str, str]]:
+    """The IAM groups made by deploy/iam_groups.py and three users' keys: the deployer (in
+    <name>-deployment only), an outsider (no policy) and the inspector (AdministratorAccess)
+    whose clients the checks read the stack with."""
+    endpoint = stack_moto[0]
+    iam = clients(endpoint, MOTO_KEYS)("iam")
+    inspector = user_with_keys(iam, "inspector", policies=("AdministratorAccess",))
+    with pytest.MonkeyPatch.context() as patch:
+        for key, value in {**inspector, "AWS_ENDPOINT_URL": endpoint,
+                           "AWS_DEFAULT_REGION": "us-east-1"}.items():  # fmt: skip
+            patch.setenv(key, value)
+        patch.setattr("boto3.DEFAULT_SESSION", None)
+        load_script("iam_groups").provision("concert-prod", Path(os.devnull))
+    return {
+        "inspector": inspector,
+        "deployer": user_with_keys(iam, "deployer", groups=("concert-prod-deployment",)),
+        "outsider": user_with_keys(iam, "outsider"),
+    }
+
+
+@pytest.fixture(scope="session")
+def enforced(stack_moto: tuple[str, Path], people) -> Iterator:
+    """IAM enforcement on the stack's server for its apply, release and destroy; calling it
+    gives the IAM actions evaluated so far."""
+    endpoint, calls = stack_moto
+    reset_auth(endpoint, "0")
+    yield lambda: calls.read_text().split()
+    reset_auth(endpoint, "inf")
+
+
+@pytest.fixture(scope="session")
+def stack(module_copy, terraform_bin: str, tf_env: dict[str, str], tf_plugin_dir: Path,
+          stack_moto: tuple[str, Path], people, enforced) -> Iterator[Stack]:  # fmt: skip
+    """The module applied by the deployer: a member of <name>-deployment and nothing else."""
+    workdir = module_copy("stack")
+    (workdir / "provider_override.tf").write_text(provider_override(stack_moto[0]))
+    env = {**tf_env, **people["deployer"]}
+    env.pop("AWS_PROFILE", None)
+    deployed = Stack(workdir, terraform_bin, env, TEST_VARS, tf_plugin_dir)
+    deployed.start()
+    try:
+        yield deployed
+    finally:
+        deployed.destroy()
+
+
+@pytest.fixture(scope="session")
+def outputs(stack: Stack) -> dict[str, Any]:
+    return stack.outputs()
+
+
+@pytest.fixture(scope="session")
+def boto(stack_moto: tuple[str, Path], people):
+    """boto3 clients bound to the stack's moto, as the inspector."""
+    return clients(stack_moto[0], people["inspector"])
+
+
+@pytest.fixture(scope="session")
+def proxy_moto(moto_process) -> str:
+    return moto_process()
+
+
+@pytest.fixture(scope="session")
+def proxy_stack(module_copy, terraform_bin: str, tf_env: dict[str, str], proxy_moto: str
+                ) -> Iterator[Stack]:  # fmt: skip
+    """The whole stack with enable_rds_proxy (and its own names), on a moto of its own."""
+    workdir = module_copy("proxy")
+    (workdir / "provider_override.tf").write_text(provider_override(proxy_moto))
+    env = {**tf_env, **MOTO_KEYS}
+    env.pop("AWS_PROFILE", None)
+    variables = {**TEST_VARS, "environment": "proxy", "enable_rds_proxy": "true",
+                 "enable_frontend": "false"}  # fmt: skip
+    deployed = Stack(workdir, terraform_bin, env, variables)
+    deployed.start()
+    try:
+        yield deployed
+    finally:
+        deployed.destroy()
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _stacks_apply_first(request: pytest.FixtureRequest) -> None:
+    """An apply takes minutes, nearly all of it in the AWS provider's waiters (the database
+    instance alone about a minute and a half): the stacks the selected tests use start at
+    the first deployment test, in the background, and the other checks run meanwhile. A
+    stack that cannot start fails (or skips) the tests that use it, not this one."""
+    used = {name for item in request.session.items for name in getattr(item, "fixturenames", ())}
+    for name in ("stack", "proxy_stack"):
+        if name in used:
+            with contextlib.suppress(Exception, pytest.skip.Exception, pytest.fail.Exception):
+                request.getfixturevalue(name)
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> Iterator[None]:
+    """The deployment tests run module by module in file order: pytest-django would run the
+    ones using the database first and split their modules (a module's plans or stack set up
+    twice, the stacks' tests no longer after the rest). They go after the other database
+    tests and before the transactional ones, in the order pytest-django keeps for the rest."""
+    collected = {item: index for index, item in enumerate(items)}
+    yield
+    here = Path(__file__).parent
+    deploy = sorted((item for item in items if here in item.path.parents), key=collected.get)
+    if not deploy:
+        return
+    rest = [item for item in items if here not in item.path.parents]
+    cut = next((n for n, item in enumerate(rest) if _transactional(item)), len(rest))
+    items[:] = rest[:cut] + deploy + rest[cut:]
+
+
+def _transactional(item: pytest.Item) -> bool:
+    """Whether pytest-django runs the test as a transactional one (by its marker or fixtures)."""
+    from pytest_django.plugin import validate_django_db
+
+    marker = item.get_closest_marker("django_db")
+    if marker and any(validate_django_db(marker)[:2]):  # transaction, reset_sequences
+        return True
+    return bool({"transactional_db", "live_server"} & set(getattr(item, "fixturenames", ())))

@@ -7,12 +7,13 @@ import json
 import re
 import subprocess
 import sys
+from functools import partial
 from pathlib import Path
 
 import pytest
 
 from tests.deploy.conftest import REPO_ROOT, load_script
-from tests.deploy.test_terraform import provider_override
+from tests.deploy.stacks import MOTO_KEYS, at_once, plan_json, provider_override
 
 cost = load_script("cost")
 README = REPO_ROOT / "README.md"
@@ -41,18 +42,14 @@ def plans(module_copy, terraform_bin: str, tf_env: dict[str, str], moto_endpoint
     """`terraform show -json` of the default plan and of the plan with every option on."""
     workdir = module_copy("cost")
     (workdir / "provider_override.tf").write_text(provider_override(moto_endpoint))
-    env = {**tf_env, "AWS_ACCESS_KEY_ID": "test", "AWS_SECRET_ACCESS_KEY": "test"}
-    shown = {}
-    for name, variables in {"default": {}, "every_option": EVERY_OPTION}.items():
-        var_args = [f"-var={key}={value}" for key, value in variables.items()]
-        for args in (["plan", "-input=false", "-no-color", f"-out={name}.tfplan", *var_args],
-                     ["show", "-json", f"{name}.tfplan"]):  # fmt: skip
-            result = subprocess.run([terraform_bin, *args], cwd=workdir, env=env,
-                                    capture_output=True, text=True, timeout=300, check=False)
-            assert result.returncode == 0, result.stdout + result.stderr
-        (workdir / f"{name}.json").write_text(result.stdout)
-        shown[name] = workdir / f"{name}.json"
-    return shown
+    env = {**tf_env, **MOTO_KEYS}
+    variants = {"default": {}, "every_option": EVERY_OPTION}
+    shown = at_once({name: partial(plan_json, terraform_bin, workdir, env, variables,
+                                   f"{name}.tfplan")
+                     for name, variables in variants.items()})  # fmt: skip
+    for name, plan in shown.items():
+        (workdir / f"{name}.json").write_text(json.dumps(plan))
+    return {name: workdir / f"{name}.json" for name in variants}
 
 
 def run_cost(plan: Path, *args: str) -> subprocess.CompletedProcess[str]:

@@ -10,35 +10,54 @@ from __future__ import annotations
 
 import json
 import re
-from functools import cache
+from functools import partial
 from pathlib import Path
 from typing import Any
 
 import pytest
 from django.conf import settings as django_settings
 
-from tests.deploy.test_terraform import TEST_VARS, provider_override, run
+from tests.deploy.stacks import (
+    MOTO_KEYS,
+    TEST_VARS,
+    at_once,
+    plan_json,
+    provider_override,
+    run,
+    var_args,
+)
 
 ROOT = Path(__file__).resolve().parents[2]
 CORS = json.loads((ROOT / "concert" / "cors.json").read_text())
 
 
+# The variable sets the tests below read plans of (efs_one_zone is true by default).
+VARIANTS = ({}, {"efs_one_zone": "false"}, {"rds_instance_class": "db.t3.small"},
+            {"lambda_reserved_concurrency": "-1"}, {"enable_rds_proxy": "true"})  # fmt: skip
+
+
 class Plans:
-    """`terraform plan` of the module with some variables changed, as JSON, cached."""
+    """`terraform plan` of the module with some variables changed, as JSON: those of VARIANTS
+    planned at once (a plan mostly waits on moto), any other when asked."""
 
     def __init__(self, workdir: Path, terraform: str, env: dict[str, str]) -> None:
         self.workdir, self.terraform, self.env = workdir, terraform, env
-        self.get = cache(self._plan)
+        self.shown = at_once({key(variant): partial(self._plan, key(variant))
+                              for variant in VARIANTS})  # fmt: skip
 
     def _plan(self, overrides: tuple[tuple[str, str], ...]) -> dict[str, Any]:
-        variables = {**TEST_VARS, **dict(overrides)}
-        out = f"plan-{abs(hash(overrides))}"
-        run([self.terraform, "plan", "-input=false", "-no-color", f"-out={out}",
-             *[f"-var={k}={v}" for k, v in variables.items()]], self.workdir, self.env)
-        return json.loads(run([self.terraform, "show", "-json", out], self.workdir, self.env))
+        name = f"plan-{abs(hash(overrides))}"
+        return plan_json(self.terraform, self.workdir, self.env, {**TEST_VARS, **dict(overrides)},
+                         name)  # fmt: skip
 
     def __call__(self, **overrides: str) -> dict[str, Any]:
-        return self.get(tuple(sorted(overrides.items())))
+        if key(overrides) not in self.shown:
+            self.shown[key(overrides)] = self._plan(key(overrides))
+        return self.shown[key(overrides)]
+
+
+def key(overrides: dict[str, str]) -> tuple[tuple[str, str], ...]:
+    return tuple(sorted(overrides.items()))
 
 
 @pytest.fixture(scope="module")
@@ -47,12 +66,11 @@ def plans(module_copy, terraform_bin, tf_env, moto_endpoint) -> Plans:
 
     workdir = module_copy("plan")
     (workdir / "provider_override.tf").write_text(provider_override(moto_endpoint))
-    env = {**tf_env, "AWS_ACCESS_KEY_ID": "test", "AWS_SECRET_ACCESS_KEY": "test"}
+    env = {**tf_env, **MOTO_KEYS}
     env.pop("AWS_PROFILE", None)
     reset_moto(moto_endpoint)
     run([terraform_bin, "apply", "-auto-approve", "-input=false", "-no-color",
-         "-target=aws_subnet.private", *[f"-var={k}={v}" for k, v in TEST_VARS.items()]],
-        workdir, env)
+         "-target=aws_subnet.private", *var_args(TEST_VARS)], workdir, env)  # fmt: skip
     yield Plans(workdir, terraform_bin, env)
     reset_moto(moto_endpoint)
 
@@ -76,7 +94,7 @@ def prior(plan: dict[str, Any], kind: str) -> dict[str, dict[str, Any]]:
 
 @pytest.mark.parametrize("one_zone", ["true", "false"])
 def test_every_zone_the_function_runs_in_has_an_efs_mount_target(plans, one_zone):
-    plan = plans(efs_one_zone=one_zone)
+    plan = plans() if one_zone == "true" else plans(efs_one_zone=one_zone)  # true by default
     zone_of = {v["id"]: v["availability_zone"] for v in prior(plan, "aws_subnet").values()}
     function = resources(plan, "aws_lambda_function")["aws_lambda_function.api"]
     function_zones = {zone_of[s] for s in function["vpc_config"][0]["subnet_ids"]}

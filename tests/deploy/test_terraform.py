@@ -3,70 +3,17 @@
 from __future__ import annotations
 
 import json
-import os
 import re
 import subprocess
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from tests.deploy.conftest import (
-    REPO_ROOT,
-    TERRAFORM_DIR,
-    iam_enforced,
-    load_script,
-    user_with_keys,
-)
+from tests.deploy.conftest import REPO_ROOT, TERRAFORM_DIR, load_script
+from tests.deploy.stacks import MOTO_KEYS, TEST_VARS, Stack, clients, run
 
 TF_FILES = sorted(TERRAFORM_DIR.glob("*.tf"))
-
-# Services the module calls: the test provider sends every one of them to moto.
-MOTO_SERVICES = (
-    "acm",
-    "apigatewayv2",
-    "budgets",
-    "ce",
-    "cloudfront",
-    "cloudwatch",
-    "cloudwatchlogs",
-    "cognitoidp",
-    "ec2",
-    "ecr",
-    "efs",
-    "elasticache",
-    "events",
-    "iam",
-    "lambda",
-    "rds",
-    "route53",
-    "s3",
-    "secretsmanager",
-    "sns",
-    "sqs",
-    "sts",
-)
-
-# moto 5.2 lacks these (calls hang or fail), so the end-to-end run turns them off.
-MOTO_TOGGLES = {
-    "enable_redis": "false",  # ElastiCache Serverless is not implemented
-    "enable_budget": "false",  # Budgets calls hang
-    "enable_cost_anomaly": "false",  # Cost Explorer anomaly monitors are not implemented
-    "efs_enforce_policy": "false",  # DeleteFileSystemPolicy answers 500, destroy would hang
-    "jwks_refresh_on_apply": "false",  # invoking an image function needs Docker in moto
-}
-
-TEST_VARS = {
-    **MOTO_TOGGLES,
-    "enable_frontend": "true",
-    "rds_deletion_protection": "false",
-    "cognito_deletion_protection": "false",
-    "secret_recovery_window_days": "0",
-    "cors_allowed_origins": '["https://app.example.com"]',
-    "cognito_callback_urls": '["https://app.example.com/auth/callback"]',
-    "image_digest": "sha256:" + "a" * 64,
-}
 
 EXPECTED_PUBLIC_ROUTES = {
     "$default",
@@ -80,18 +27,6 @@ EXPECTED_PUBLIC_ROUTES = {
     "POST /api/v1/files/upload",
     "GET /api/v1/files/download",
 }
-
-
-def run(args: list[str], cwd: Path, env: dict[str, str], timeout: int = 300) -> str:
-    """Run a command; fail the test with its output when it exits nonzero."""
-    result = subprocess.run(
-        args, cwd=cwd, env=env, capture_output=True, text=True, timeout=timeout, check=False
-    )
-    if result.returncode != 0:
-        pytest.fail(
-            f"{' '.join(args[:3])} failed ({result.returncode}):\n{result.stdout}\n{result.stderr}"
-        )
-    return result.stdout
 
 
 def blocks(kind: str) -> dict[str, str]:
@@ -239,139 +174,9 @@ def test_hadolint_dockerfile(hadolint_bin: str) -> None:
 
 
 # --- End to end: terraform apply and destroy against moto's server ------------------------------
-
-
-class Stack:
-    """The module applied to moto; destroy() once, the fixture destroys if a test did not."""
-
-    def __init__(self, workdir: Path, terraform_bin: str, env: dict[str, str],
-                 plugin_dir: Path | None = None) -> None:  # fmt: skip
-        self.workdir, self.terraform, self.env = workdir, terraform_bin, env
-        self.plugin_dir = plugin_dir
-        self.var_args = [f"-var={key}={value}" for key, value in TEST_VARS.items()]
-        self.destroyed = False
-
-    def apply(self) -> dict[str, Any]:
-        """Plan to a file (kept for planned()), apply that plan, return the outputs."""
-        run([self.terraform, "plan", "-input=false", "-no-color", "-out=tfplan", *self.var_args],
-            self.workdir, self.env)  # fmt: skip
-        plan = run([self.terraform, "show", "-json", "tfplan"], self.workdir, self.env)
-        self.plan = json.loads(plan)
-        run([self.terraform, "apply", "-input=false", "-no-color", "tfplan"],
-            self.workdir, self.env, timeout=420)  # fmt: skip
-        out = run([self.terraform, "output", "-json"], self.workdir, self.env)
-        return {key: value["value"] for key, value in json.loads(out).items()}
-
-    def planned(self, address: str) -> dict[str, Any]:
-        """Attribute values Terraform planned for one resource (known before apply)."""
-        found = [r["values"] for r in self.plan["planned_values"]["root_module"]["resources"]
-                 if r["address"] == address]  # fmt: skip
-        assert found, f"{address} is not in the plan"
-        return found[0]
-
-    def destroy(self) -> None:
-        if not self.destroyed:
-            self.destroyed = True
-            run(
-                [
-                    self.terraform,
-                    "destroy",
-                    "-auto-approve",
-                    "-input=false",
-                    "-no-color",
-                    *self.var_args,
-                ],
-                self.workdir,
-                self.env,
-                timeout=420,
-            )
-
-
-def provider_override(endpoint: str) -> str:
-    endpoints = "\n".join(f'    {service} = "{endpoint}"' for service in MOTO_SERVICES)
-    return f"""# Test only: every AWS call goes to moto's server.
-provider "aws" {{
-  region                      = "us-east-1"
-  skip_credentials_validation = true
-  skip_metadata_api_check     = true
-  skip_requesting_account_id  = false
-  s3_use_path_style           = true
-
-  endpoints {{
-{endpoints}
-  }}
-}}
-"""
-
-
-def clients(endpoint: str, keys: dict[str, str]):
-    """boto3 client factory bound to moto, signing with the given access key."""
-    boto3 = pytest.importorskip("boto3")
-
-    def client(service: str):
-        return boto3.client(service, endpoint_url=endpoint, region_name="us-east-1",
-                            aws_access_key_id=keys["AWS_ACCESS_KEY_ID"],
-                            aws_secret_access_key=keys["AWS_SECRET_ACCESS_KEY"])  # fmt: skip
-
-    return client
-
-
-@pytest.fixture(scope="module")
-def people(moto_endpoint: str) -> dict[str, dict[str, str]]:
-    """A clean moto with the IAM groups made by deploy/iam_groups.py and three users' keys:
-    the deployer (in <name>-deployment only), an outsider (no policy) and the inspector
-    (AdministratorAccess) whose clients the checks below read the stack with."""
-    from tests.deploy.conftest import reset_moto
-
-    reset_moto(moto_endpoint)
-    iam = clients(moto_endpoint, {"AWS_ACCESS_KEY_ID": "test", "AWS_SECRET_ACCESS_KEY": "test"})(
-        "iam")  # fmt: skip
-    inspector = user_with_keys(iam, "inspector", policies=("AdministratorAccess",))
-    with pytest.MonkeyPatch.context() as patch:
-        for key, value in {**inspector, "AWS_ENDPOINT_URL": moto_endpoint,
-                           "AWS_DEFAULT_REGION": "us-east-1"}.items():  # fmt: skip
-            patch.setenv(key, value)
-        patch.setattr("boto3.DEFAULT_SESSION", None)
-        load_script("iam_groups").provision("concert-prod", Path(os.devnull))
-    return {
-        "inspector": inspector,
-        "deployer": user_with_keys(iam, "deployer", groups=("concert-prod-deployment",)),
-        "outsider": user_with_keys(iam, "outsider"),
-    }
-
-
-@pytest.fixture(scope="module")
-def boto(moto_endpoint: str, people):
-    """boto3 clients bound to moto, as the inspector."""
-    return clients(moto_endpoint, people["inspector"])
-
-
-@pytest.fixture(scope="module")
-def enforced(moto_endpoint: str, people) -> Iterator[list[str]]:
-    """IAM enforcement on for the whole apply, release and destroy (see iam_enforced)."""
-    with iam_enforced(moto_endpoint) as calls:
-        yield calls
-
-
-@pytest.fixture(scope="module")
-def stack(
-    initialised_copy: Path, terraform_bin: str, tf_env: dict[str, str], moto_endpoint: str, boto,
-    tf_plugin_dir: Path, people, enforced,
-) -> Iterator[Stack]:
-    """The module applied by the deployer: a member of <name>-deployment and nothing else."""
-    (initialised_copy / "provider_override.tf").write_text(provider_override(moto_endpoint))
-    env = {**tf_env, **people["deployer"]}
-    env.pop("AWS_PROFILE", None)
-    deployed = Stack(initialised_copy, terraform_bin, env, tf_plugin_dir)
-    try:
-        yield deployed
-    finally:
-        deployed.destroy()
-
-
-@pytest.fixture(scope="module")
-def outputs(stack: Stack) -> dict[str, Any]:
-    return stack.apply()
+# Two stacks (conftest: stack, proxy_stack), each on a moto server of its own, applied in the
+# background from the first deployment test on; the proxy stack's destroy runs during the
+# release, and test_destroy_leaves_nothing checks both.
 
 
 def test_apply_outputs(outputs: dict[str, Any]) -> None:
@@ -581,14 +386,32 @@ def test_storage_database_and_schedule(stack: Stack, outputs: dict[str, Any], bo
     assert repo["imageScanningConfiguration"]["scanOnPush"] is True
 
 
+def test_apply_with_rds_proxy(proxy_stack: Stack, proxy_moto: str) -> None:
+    """The whole stack with enable_rds_proxy, beside the default one (its own names)."""
+    outputs = proxy_stack.outputs()
+    boto = clients(proxy_moto, MOTO_KEYS)
+    rds = boto("rds")
+    proxy = rds.describe_db_proxies(DBProxyName="concert-proxy-db")["DBProxies"][0]
+    assert proxy["RequireTLS"] is True and proxy["EngineFamily"] == "MYSQL"
+    assert proxy["Auth"][0]["SecretArn"] == outputs["rds_secret_arn"]
+    targets = rds.describe_db_proxy_targets(DBProxyName="concert-proxy-db")["Targets"]
+    assert [t.get("RdsResourceId") or t.get("TrackedClusterId") for t in targets]
+    config = boto("lambda").get_function(FunctionName="concert-proxy-api")["Configuration"]
+    env_vars = config["Environment"]["Variables"]
+    assert env_vars["DB_HOST"] == proxy["Endpoint"] == outputs["rds_proxy_endpoint"]
+    assert env_vars["DB_SSL_CA"] == "/etc/pki/tls/certs/ca-bundle.crt"
+    assert outputs["connection_budget"]["reserved_concurrency"] == 108
+    proxy_stack.start_destroy()  # checked with the default stack's in test_destroy_leaves_nothing
+
+
 def test_only_the_deployment_group_deploys_and_only_its_stack(
-    stack: Stack, outputs: dict[str, Any], people, boto, enforced: list[str]
+    stack: Stack, outputs: dict[str, Any], people, boto, enforced
 ) -> None:
     # The deployer's apply went through (the outputs exist) with the group's policies alone;
     # moto checked every call: these are some of the IAM actions it evaluated (moto does not
     # check iam:PassRole; the group allows it for the stack's roles to Lambda and RDS only).
     assert {"lambda:CreateFunction", "rds:CreateDBInstance", "apigateway:POST",
-            "cloudwatch:PutMetricAlarm", "ec2:CreateVpcEndpoint"} <= set(enforced)  # fmt: skip
+            "cloudwatch:PutMetricAlarm", "ec2:CreateVpcEndpoint"} <= set(enforced())  # fmt: skip
     # Someone outside the group cannot even plan.
     outsider = {**stack.env, **people["outsider"]}
     result = subprocess.run([stack.terraform, "plan", "-input=false", "-no-color",
@@ -703,7 +526,10 @@ def test_jwks_refresh_runs_outside_the_vpc_on_a_schedule(outputs: dict[str, Any]
         "secretsmanager:GetSecretValue", "secretsmanager:PutSecretValue"}
 
 
-def test_destroy_leaves_nothing(stack: Stack, outputs: dict[str, Any], boto) -> None:
+def test_destroy_leaves_nothing(
+    stack: Stack, outputs: dict[str, Any], boto, proxy_stack: Stack, proxy_moto: str
+) -> None:
+    proxy_stack.start_destroy()  # if test_apply_with_rds_proxy did not run
     stack.destroy()
     assert boto("lambda").list_functions()["Functions"] == []
     assert boto("s3").list_buckets()["Buckets"] == []
@@ -719,36 +545,8 @@ def test_destroy_leaves_nothing(stack: Stack, outputs: dict[str, Any], boto) -> 
     assert boto("secretsmanager").list_secrets()["SecretList"] == []
     assert boto("sns").list_topics()["Topics"] == []
     assert boto("events").list_rules()["Rules"] == []
-
-
-def test_apply_and_destroy_with_rds_proxy(
-    module_copy, terraform_bin: str, tf_plugin_dir: Path, tf_env: dict[str, str],
-    moto_endpoint: str, boto, people,
-) -> None:
-    """The whole stack with enable_rds_proxy, beside the default one (its own names)."""
-    workdir = module_copy("terraform-proxy")
-    (workdir / "provider_override.tf").write_text(provider_override(moto_endpoint))
-    # Another stack name than the deployment group's: applied with administrator keys.
-    env = {**tf_env, **people["inspector"]}
-    env.pop("AWS_PROFILE", None)
-    stack = Stack(workdir, terraform_bin, env, tf_plugin_dir)
-    stack.var_args += ["-var=environment=proxy", "-var=enable_rds_proxy=true",
-                       "-var=enable_frontend=false"]
-    try:
-        outputs = stack.apply()
-        rds = boto("rds")
-        proxy = rds.describe_db_proxies(DBProxyName="concert-proxy-db")["DBProxies"][0]
-        assert proxy["RequireTLS"] is True and proxy["EngineFamily"] == "MYSQL"
-        assert proxy["Auth"][0]["SecretArn"] == outputs["rds_secret_arn"]
-        targets = rds.describe_db_proxy_targets(DBProxyName="concert-proxy-db")["Targets"]
-        assert [t.get("RdsResourceId") or t.get("TrackedClusterId") for t in targets]
-        config = boto("lambda").get_function(FunctionName="concert-proxy-api")["Configuration"]
-        env_vars = config["Environment"]["Variables"]
-        assert env_vars["DB_HOST"] == proxy["Endpoint"] == outputs["rds_proxy_endpoint"]
-        assert env_vars["DB_SSL_CA"] == "/etc/pki/tls/certs/ca-bundle.crt"
-        assert outputs["connection_budget"]["reserved_concurrency"] == 108
-    finally:
-        stack.destroy()
-    assert rds.describe_db_proxies()["DBProxies"] == []
-    assert [f for f in boto("lambda").list_functions()["Functions"]
-            if f["FunctionName"].startswith("concert-proxy")] == []
+    # The stack with RDS Proxy: its proxy and functions are gone too.
+    proxy_stack.destroy()
+    proxy_boto = clients(proxy_moto, MOTO_KEYS)
+    assert proxy_boto("rds").describe_db_proxies()["DBProxies"] == []
+    assert proxy_boto("lambda").list_functions()["Functions"] == []
