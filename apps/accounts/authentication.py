@@ -73,6 +73,22 @@ class BearerJWTAuthentication(CognitoAuthentication):
         return self.user_for(claims)
 
 
+class UnacceptedAuthorization(authentication.BaseAuthentication):
+    """Last in line: an Authorization header no class before took (not a bearer JWT, a
+    malformed one, another scheme, a JWT on partner paths) is a 401, never read as an
+    anonymous caller: a client whose token got mangled hears so, rather than being served
+    the public pages without its own drafts."""
+
+    def authenticate(self, request):
+        if "HTTP_AUTHORIZATION" not in request.META:
+            return None
+        if is_partner_path(request.path_info):
+            raise exceptions.AuthenticationFailed(
+                "Partner paths take a license key in X-Api-Key, not an Authorization header.")
+        raise exceptions.AuthenticationFailed(
+            "The Authorization header holds no bearer token (a JWT) this API accepts.")
+
+
 def _bearer_token(request) -> str | None:
     scheme, _, token = request.META.get("HTTP_AUTHORIZATION", "").partition(" ")
     if scheme.lower() != "bearer" or not token.strip():

@@ -20,27 +20,31 @@ class BearerJwtScheme(OpenApiAuthenticationExtension):
         return COGNITO_JWT
 
 
-class ApiGatewayJwtScheme(OpenApiAuthenticationExtension):
+class NoScheme:
+    """For authentication classes that add no credential to describe."""
+
+    name: list[str] = []
+
+    def get_security_requirement(self, auto_schema):
+        return None
+
+    def get_security_definition(self, auto_schema):
+        return []
+
+
+class ApiGatewayJwtScheme(NoScheme, OpenApiAuthenticationExtension):
     """The same bearer token, checked by API Gateway's authorizer: described once, above."""
 
     target_class = "apps.accounts.authentication.ApiGatewayAuthentication"
-    name: list[str] = []
-
-    def get_security_requirement(self, auto_schema):
-        return None
-
-    def get_security_definition(self, auto_schema):
-        return []
 
 
-class FailedAuthenticationGateScheme(OpenApiAuthenticationExtension):
+class FailedAuthenticationGateScheme(NoScheme, OpenApiAuthenticationExtension):
     """Not a credential: the failed-authentication limit that runs before the others."""
 
     target_class = "apps.licensing.authentication.FailedAuthenticationGate"
-    name: list[str] = []
 
-    def get_security_requirement(self, auto_schema):
-        return None
 
-    def get_security_definition(self, auto_schema):
-        return []
+class UnacceptedAuthorizationScheme(NoScheme, OpenApiAuthenticationExtension):
+    """Not a credential: the refusal of Authorization headers no other class took."""
+
+    target_class = "apps.accounts.authentication.UnacceptedAuthorization"

@@ -54,6 +54,9 @@ def claims_check_text(claims: Mapping[str, Any]) -> None:
                                 "or invisible character.")
 
 
+EMAIL_MAX_LENGTH = User._meta.get_field("email").max_length
+
+
 def user_sync_from_claims(*, claims: Mapping[str, Any]) -> User:
     """The user a verified token speaks for, made on their first request.
 
@@ -66,7 +69,11 @@ def user_sync_from_claims(*, claims: Mapping[str, Any]) -> User:
         raise InvalidClaims
     claims_check_text(claims)
     role = role_from_groups(groups_from_claim(claims.get("cognito:groups")))
-    email = claims.get("email") if isinstance(claims.get("email"), str) else ""
+    email = claims.get("email")
+    # Informational only: one that is not text or does not fit the column is not kept
+    # (Cognito allows longer addresses than the 254 characters of RFC 5321's path limit).
+    if not isinstance(email, str) or len(email) > EMAIL_MAX_LENGTH:
+        email = ""
     # get_or_create retries the read after an IntegrityError on the unique cognito_sub,
     # so two first requests at once end in one user.
     defaults = {"username": sub, "email": email, "role": role, "password": make_password(None)}

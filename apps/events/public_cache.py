@@ -100,12 +100,15 @@ def retry_retirement(**kwargs) -> None:
 
 
 def _retire() -> None:
+    """One bump retires every page, a pending earlier retirement's too."""
     global _retirement_pending
+    if _bump():
+        _retirement_pending = False
+        return
     _retirement_pending = True
-    if not _retired():
-        logger.warning("catalogue pages not retired (cache unavailable): retried before this "
-                       "process serves a page; other processes may serve old pages for up to "
-                       "%s s", PAGE_TTL)
+    logger.warning("catalogue pages not retired (cache unavailable): retried before this "
+                   "process serves a page; other processes may serve old pages for up to "
+                   "%s s", PAGE_TTL)
 
 
 def invalidate() -> None:

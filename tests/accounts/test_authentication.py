@@ -24,6 +24,7 @@ from apps.accounts.roles import Role
 from concert import jwks
 from tests.accounts.conftest import b64, claims_for, public_jwk, sign, unsigned
 from tests.accounts.factories import UserFactory
+from tests.events.factories import EventFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -128,9 +129,20 @@ def test_no_credentials_is_401_with_a_bearer_challenge(api_client):
                    code="not_authenticated", challenge='Bearer realm="concert"')
 
 
-def test_a_bearer_value_that_is_no_jwt_is_left_to_other_schemes(api_client):
-    assert_refused(get_me(api_client, "lk_live_123"), "Authentication credentials were not "
-                   "provided.", code="not_authenticated")
+NO_JWT = "The Authorization header holds no bearer token (a JWT) this API accepts."
+
+
+@pytest.mark.parametrize("header", ["Bearer lk_live_123", "Bearer garbage", "Bearer", "Bearer a.b",
+                                    "Bearer a.b.c.d", "Basic dXNlcjpwYXNz", "Token abc", ""])
+@pytest.mark.parametrize("path", ["/api/v1/me", "/api/v1/events"])
+def test_an_authorization_header_that_holds_no_jwt_is_401_on_every_path(api_client, header,
+                                                                         path):
+    """Never read as an anonymous caller, not even on the public (shared-cached) reads."""
+    EventFactory()
+    api_client.get("/api/v1/events")  # the anonymous page, cached
+    # RFC 6750 section 3.1: the invalid_token error only where a bearer token was sent.
+    challenge = CHALLENGE if header.startswith("Bearer ") else 'Bearer realm="concert"'
+    assert_refused(api_client.get(path, HTTP_AUTHORIZATION=header), NO_JWT, challenge=challenge)
 
 
 def test_jwks_is_fetched_once_and_refetched_for_a_new_key(api_client, cognito, rsa_keys):

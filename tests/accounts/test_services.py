@@ -6,6 +6,9 @@ import threading
 
 import pytest
 from django.db import connection
+from hypothesis import given
+from hypothesis import settings as hyp_settings
+from hypothesis import strategies as st
 
 from apps.accounts import services
 from apps.accounts.errors import InvalidClaims
@@ -64,6 +67,35 @@ def test_claims_without_a_usable_sub_are_refused(sub):
     with pytest.raises(InvalidClaims):
         user_sync_from_claims(claims={"sub": sub})
     assert not User.objects.exists()
+
+
+json_values = st.recursive(
+    st.none() | st.booleans() | st.integers(min_value=-(2**70), max_value=2**70)
+    | st.floats(allow_nan=True) | st.text(st.characters(codec="utf-8"), max_size=400),
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=5), inner,
+                                                                max_size=3),
+    max_leaves=6,
+)
+
+
+@pytest.mark.django_db
+@hyp_settings(max_examples=60, deadline=None)
+@given(claims=st.fixed_dictionaries({"sub": st.just("fuzzed-sub")}, optional={
+    "email": json_values | st.text(min_size=250, max_size=300).map(lambda t: t + "@x.test"),
+    "cognito:groups": json_values, "username": json_values, "cognito:username": json_values,
+}))
+def test_any_claims_make_a_user_or_are_refused_never_a_database_error(claims):
+    """Whatever a signed token's other claims hold (any type, any length, any nesting), the
+    user is made or the claims are refused as invalid: nothing the database would refuse
+    (an email over 254 characters was a 500 for every request of that user)."""
+    try:
+        user = user_sync_from_claims(claims=claims)
+    except InvalidClaims:
+        return
+    user.refresh_from_db()
+    email = claims.get("email")
+    fits = isinstance(email, str) and len(email) <= 254
+    assert user.email in ((email,) if fits else ("", user.email))
 
 
 @pytest.mark.mysql

@@ -245,3 +245,16 @@ def test_the_connection_settings_suit_lambda():
     with connection.cursor() as cursor:
         cursor.execute("SELECT 1")
     assert os.environ.get("DB_SSL_MODE", "") == ""  # the suite runs without TLS
+
+
+def test_every_unique_text_column_fits_an_innodb_index_key():
+    """Why mysql.W003 is silenced: InnoDB's DYNAMIC rows index up to 3,072 bytes a key, and
+    utf8mb4 takes up to 4 bytes a character (settings.SILENCED_SYSTEM_CHECKS)."""
+    from django.apps import apps
+    from django.db import models
+
+    too_long = [f"{model.__name__}.{field.name}" for model in apps.get_models()
+                for field in model._meta.get_fields()
+                if isinstance(field, models.CharField) and field.unique
+                and field.max_length * 4 > 3072]
+    assert too_long == []

@@ -211,3 +211,13 @@ def test_a_retirement_redis_missed_is_retried_before_any_page_is_served(
     monkeypatch.setattr(public_cache, "_seen_generation", generation)  # another process
     assert api_client.get(detail).json()["title"] == "After"
 
+
+
+def test_a_retirement_redis_takes_logs_nothing(caplog, django_capture_on_commit_callbacks):
+    """Only a retirement the cache missed is worth a warning (every write retires pages)."""
+    event = EventFactory()
+    with (caplog.at_level("WARNING", logger="apps.events.public_cache"),
+          django_capture_on_commit_callbacks(execute=True)):
+        services.event_update(event=event, data={"title": "Renamed"})
+    assert caplog.records == []
+    assert not public_cache._retirement_pending

@@ -47,12 +47,15 @@ def test_partner_paths_take_no_jwt_and_no_anonymous_caller(api_client):
     EventFactory()
     token = dev_token_mint(email="ana@example.com", groups=["staff"])
 
-    for response in (api_client.get("/partner/v1/events"),
-                     api_client.get("/partner/v1/me", HTTP_AUTHORIZATION=f"Bearer {token}")):
+    anonymous = api_client.get("/partner/v1/events")
+    with_jwt = api_client.get("/partner/v1/me", HTTP_AUTHORIZATION=f"Bearer {token}")
+    for response in (anonymous, with_jwt):
         assert response.status_code == 401
         assert response["WWW-Authenticate"] == CHALLENGE
-        assert response.json() == error("not_authenticated",
-                                        "Authentication credentials were not provided.")
+    assert anonymous.json() == error("not_authenticated",
+                                     "Authentication credentials were not provided.")
+    assert with_jwt.json() == error("authentication_failed", "Partner paths take a license key "
+                                    "in X-Api-Key, not an Authorization header.")
     # The same token on the user path is the user.
     assert api_client.get("/api/v1/me", HTTP_AUTHORIZATION=f"Bearer {token}").status_code == 200
 
