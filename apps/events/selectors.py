@@ -8,7 +8,6 @@ from django.db.models import Prefetch, Q, QuerySet
 
 from apps.accounts.permissions import is_organizer, is_staff
 from apps.core.errors import InvalidFields, NotFound
-from apps.events.filters import ArtistFilter, EventFilter, VenueFilter
 from apps.events.models import Artist, Event, EventPicture, EventStatus, Performance, Venue
 from apps.events.validators import slug_reads_as_id
 
@@ -22,8 +21,12 @@ def _by_ref(queryset: QuerySet, ref: str | int, what: str):
         raise NotFound(f"No {what} matches '{ref}'.") from None
 
 
-def _filtered(filterset_class, data: Any, queryset: QuerySet) -> QuerySet:
-    filterset = filterset_class(data=data, queryset=queryset)
+def _filtered(name: str, data: Any, queryset: QuerySet) -> QuerySet:
+    """`queryset` through the filter set `name` of apps.events.filters, which loads (with
+    django-filter) when a list is first built, not on a cold start answered from the cache."""
+    from apps.events import filters
+
+    filterset = getattr(filters, name)(data=data, queryset=queryset)
     if not filterset.is_valid():
         errors = {name: list(messages) for name, messages in filterset.errors.items()}
         raise InvalidFields(details=errors)
@@ -51,7 +54,7 @@ def _with_details(events: QuerySet[Event]) -> QuerySet[Event]:
 
 
 def event_list(*, user, filters: Any = None) -> QuerySet[Event]:
-    return _filtered(EventFilter, filters or {}, _with_details(event_visible(user=user)))
+    return _filtered("EventFilter", filters or {}, _with_details(event_visible(user=user)))
 
 
 def event_get(*, ref: str | int, user) -> Event:
@@ -78,7 +81,7 @@ def event_picture_get(*, event: Event, picture_id: int) -> EventPicture:
 
 
 def venue_list(*, filters: Any = None) -> QuerySet[Venue]:
-    return _filtered(VenueFilter, filters or {}, Venue.objects.all())
+    return _filtered("VenueFilter", filters or {}, Venue.objects.all())
 
 
 def venue_get(*, ref: str | int) -> Venue:
@@ -86,7 +89,7 @@ def venue_get(*, ref: str | int) -> Venue:
 
 
 def artist_list(*, filters: Any = None) -> QuerySet[Artist]:
-    return _filtered(ArtistFilter, filters or {}, Artist.objects.all())
+    return _filtered("ArtistFilter", filters or {}, Artist.objects.all())
 
 
 def artist_get(*, ref: str | int) -> Artist:
