@@ -8,7 +8,6 @@ import base64
 import datetime as dt
 import io
 import json
-import threading
 import uuid
 from collections.abc import Callable
 from io import StringIO
@@ -17,7 +16,6 @@ from typing import NamedTuple
 
 import pytest
 from django.core.management import call_command
-from django.db import connection
 from django.test import Client
 from django.utils import timezone
 from PIL import Image
@@ -34,6 +32,7 @@ from tests.conftest import BUCKET
 from tests.core.test_pictures import picture_file, stored_files
 from tests.core.uploads import ask_upload, post_form, posted
 from tests.events.factories import EventFactory
+from tests.races import race
 
 pytestmark = pytest.mark.django_db
 
@@ -342,21 +341,8 @@ def test_the_same_upload_taken_twice_at_once_makes_one_picture(local_files, owne
                                                               settings):
     body = ask_upload(client_of(owner), target.uploads)
     assert post_form(body["upload"], picture_file("PNG").read()) == 204
-    barrier = threading.Barrier(2)
-    statuses: list[int] = []
-
-    def take():
-        try:
-            barrier.wait(timeout=10)
-            statuses.append(target.take(client_of(owner), body["id"]).status_code)
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=take) for _ in range(2)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    statuses = [r.status_code for r in race(
+        [lambda: target.take(client_of(owner), body["id"])] * 2)]
 
     # The loser finds the upload taken (404), or its object deleted already (409).
     won, lost = sorted(statuses)
@@ -375,30 +361,16 @@ def test_an_account_holds_at_most_five_open_uploads_even_when_asking_at_once(loc
     upload or an expired POST frees its place."""
     from datetime import timedelta
 
-    from django.db import connection
     from django.utils import timezone
 
     from apps.core.errors import TooManyRequests
 
-    barrier = threading.Barrier(8)
-    outcomes: list = []
-
     def ask():
-        try:
-            barrier.wait()
-            picture_uploads.picture_upload_create(owner=owner, prefix=f"avatars/{owner.pk}",
-                                                  content_type="image/png")
-            outcomes.append("open")
-        except TooManyRequests as exc:
-            outcomes.append(exc.retry_after)
-        finally:
-            connection.close()
+        return picture_uploads.picture_upload_create(owner=owner, prefix=f"avatars/{owner.pk}",
+                                                     content_type="image/png")
 
-    threads = [threading.Thread(target=ask) for _ in range(8)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
+    outcomes = ["open" if isinstance(r, tuple) else r.retry_after
+                for r in race([ask] * 8) if isinstance(r, tuple | TooManyRequests)]
     assert outcomes.count("open") == 5
     refusals = [o for o in outcomes if o != "open"]
     assert len(refusals) == 3 and all(0 < s <= storage.UPLOAD_URL_TTL.total_seconds()

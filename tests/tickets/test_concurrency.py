@@ -1,7 +1,6 @@
 """Races on MariaDB through the real API: buyers for the last seats, retries of one order,
 two scanners at one door. Each thread has its own client and database connection."""
 
-import threading
 from collections import Counter
 
 import pytest
@@ -11,31 +10,10 @@ from rest_framework.test import APIClient
 
 from apps.tickets.models import IdempotencyKey, Order, Ticket
 from tests.accounts.factories import UserFactory
+from tests.races import race
 from tests.tickets.factories import TicketTypeFactory, make_order
 
 pytestmark = [pytest.mark.mysql, pytest.mark.django_db(transaction=True)]
-
-
-def race(calls) -> list:
-    """Runs the calls at once, each in its own thread (and so its own DB connection)."""
-    barrier = threading.Barrier(len(calls))
-    results: list = [None] * len(calls)
-
-    def run(i, call):
-        try:
-            barrier.wait()
-            results[i] = call()
-        except Exception as exc:
-            results[i] = exc
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=run, args=(i, c)) for i, c in enumerate(calls)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
-    return results
 
 
 def poster(user, url: str, body: dict, **headers):
