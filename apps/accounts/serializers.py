@@ -8,15 +8,16 @@ from rest_framework import serializers
 from apps.accounts.models import User
 from apps.core.pictures import picture_url
 from apps.core.text import validate_line, validate_text
+from concert.api import fields
 
 
 class AvatarSerializer(serializers.Serializer):
-    url = serializers.CharField()
-    thumbnail_url = serializers.CharField()
+    url = fields.CharField()
+    thumbnail_url = fields.CharField()
 
 
 class MeSerializer(serializers.ModelSerializer):
-    sub = serializers.CharField(source="cognito_sub", read_only=True)
+    sub = fields.CharField(source="cognito_sub", read_only=True)
     avatar = serializers.SerializerMethodField()
 
     class Meta:
@@ -36,7 +37,7 @@ class MeSerializer(serializers.ModelSerializer):
 
 class ProfileUpdateSerializer(serializers.Serializer):
     # Only the profile: role, sub, email and staff flags belong to the identity provider.
-    display_name = serializers.CharField(max_length=80, allow_blank=True, required=False,
+    display_name = fields.CharField(max_length=80, allow_blank=True, required=False,
                                          validators=[validate_line])
-    bio = serializers.CharField(max_length=2000, allow_blank=True, required=False,
+    bio = fields.CharField(max_length=2000, allow_blank=True, required=False,
                                 validators=[validate_text])

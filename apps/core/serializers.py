@@ -10,6 +10,7 @@ from rest_framework import serializers
 
 from apps.core.pictures import CONTENT_TYPES
 from apps.core.storage import PresignedUpload
+from concert.api import fields
 
 
 class PresignedPostSerializer(serializers.Serializer):
@@ -32,7 +33,7 @@ class PictureUploadCreateSerializer(serializers.Serializer):
 
 class PictureUploadSerializer(serializers.Serializer):
     id = serializers.UUIDField(help_text="Name it as `upload` once the file is posted.")
-    content_type = serializers.CharField()
+    content_type = fields.CharField()
     max_bytes = serializers.IntegerField(help_text="The largest picture the upload takes.")
     upload = PresignedPostSerializer()
 

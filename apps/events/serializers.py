@@ -44,12 +44,12 @@ class VenueSerializer(serializers.ModelSerializer):
 
 
 class VenueWriteSerializer(serializers.Serializer):
-    name = serializers.CharField(max_length=200, validators=[validate_line])
-    city = serializers.CharField(max_length=100, validators=[validate_line])
-    address = serializers.CharField(max_length=300, required=False, allow_blank=True,
+    name = fields.CharField(max_length=200, validators=[validate_line])
+    city = fields.CharField(max_length=100, validators=[validate_line])
+    address = fields.CharField(max_length=300, required=False, allow_blank=True,
                                     validators=[validate_line])
-    country = serializers.CharField()
-    timezone = serializers.CharField(max_length=64, required=False)
+    country = fields.CharField()
+    timezone = fields.CharField(max_length=64, required=False)
     capacity = fields.IntegerField(min_value=1, max_value=1_000_000)
 
     def validate_country(self, value: str) -> str:
@@ -68,10 +68,10 @@ class ArtistSerializer(serializers.ModelSerializer):
 
 
 class ArtistWriteSerializer(serializers.Serializer):
-    name = serializers.CharField(max_length=200, validators=[validate_line])
-    bio = serializers.CharField(max_length=5000, required=False, allow_blank=True,
+    name = fields.CharField(max_length=200, validators=[validate_line])
+    bio = fields.CharField(max_length=5000, required=False, allow_blank=True,
                                 validators=[validate_text])
-    genre = serializers.CharField(max_length=80, required=False, allow_blank=True,
+    genre = fields.CharField(max_length=80, required=False, allow_blank=True,
                                   validators=[validate_line])
 
 
@@ -128,7 +128,7 @@ class EventPictureSerializer(serializers.ModelSerializer):
 
 class OrganizerSerializer(serializers.Serializer):
     id = serializers.IntegerField(read_only=True)
-    display_name = serializers.CharField(read_only=True)
+    display_name = fields.CharField(read_only=True)
 
 
 class TicketSummarySerializer(serializers.Serializer):
@@ -136,7 +136,7 @@ class TicketSummarySerializer(serializers.Serializer):
         max_digits=10, decimal_places=2,
         help_text="The lowest price still buyable (else the lowest).",
     )
-    currency = serializers.CharField()
+    currency = fields.CharField()
     availability = serializers.ChoiceField(
         choices=Availability.choices,
         help_text="on_sale or few_left if any type is, else not_yet, sold_out, ended.",
@@ -162,8 +162,8 @@ class EventSerializer(serializers.ModelSerializer):
 
 
 class EventWriteSerializer(serializers.Serializer):
-    title = serializers.CharField(max_length=200, validators=[validate_line])
-    description = serializers.CharField(max_length=10000, required=False, allow_blank=True,
+    title = fields.CharField(max_length=200, validators=[validate_line])
+    description = fields.CharField(max_length=10000, required=False, allow_blank=True,
                                         validators=[validate_text])
     venue = serializers.SlugRelatedField(
         slug_field="slug", queryset=Venue.objects.all(), help_text="Venue slug."

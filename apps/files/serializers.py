@@ -20,8 +20,8 @@ CONTENT_TYPE = re.compile(
 
 
 class FileCreateSerializer(serializers.Serializer):
-    name = serializers.CharField(max_length=255, validators=[validate_file_name])
-    content_type = serializers.CharField(max_length=255)
+    name = fields.CharField(max_length=255, validators=[validate_file_name])
+    content_type = fields.CharField(max_length=255)
     size = fields.IntegerField(min_value=1)
     sha256 = serializers.RegexField(
         r"^[0-9a-fA-F]{64}$", required=False,

@@ -7,10 +7,11 @@ from rest_framework import serializers
 
 from apps.core.text import validate_line
 from apps.licensing.models import LicenseKey, Scope
+from concert.api import fields
 
 
 class LicenseKeyCreateSerializer(serializers.Serializer):
-    name = serializers.CharField(max_length=80, validators=[validate_line])
+    name = fields.CharField(max_length=80, validators=[validate_line])
     scopes = serializers.ListField(
         child=serializers.ChoiceField(choices=Scope.choices), allow_empty=False,
         max_length=len(Scope.values),

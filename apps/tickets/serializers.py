@@ -40,8 +40,8 @@ class TicketTypeSerializer(serializers.ModelSerializer):
 class TicketTypeWriteSerializer(serializers.Serializer):
     """Price and currency are refused by the service once tickets are sold."""
 
-    name = serializers.CharField(max_length=100, validators=[validate_line])
-    description = serializers.CharField(max_length=500, required=False, allow_blank=True,
+    name = fields.CharField(max_length=100, validators=[validate_line])
+    description = fields.CharField(max_length=500, required=False, allow_blank=True,
                                         validators=[validate_line])
     price = fields.DecimalField(max_digits=10, decimal_places=2, min_value=0)
     currency = serializers.RegexField(
@@ -80,7 +80,7 @@ class OrderCreateSerializer(serializers.Serializer):
 
 
 class OrderItemSerializer(serializers.ModelSerializer):
-    name = serializers.CharField(source="ticket_type.name", read_only=True)
+    name = fields.CharField(source="ticket_type.name", read_only=True)
 
     class Meta:
         model = OrderItem
@@ -108,13 +108,13 @@ class OrderSerializer(serializers.ModelSerializer):
 
 class TicketEventSerializer(serializers.Serializer):
     id = serializers.IntegerField()
-    title = serializers.CharField()
+    title = fields.CharField()
     starts_at = serializers.DateTimeField()
 
 
 class TicketTypeSummarySerializer(serializers.Serializer):
     id = serializers.IntegerField()
-    name = serializers.CharField()
+    name = fields.CharField()
 
 
 class TicketSerializer(serializers.ModelSerializer):
@@ -128,7 +128,7 @@ class TicketSerializer(serializers.ModelSerializer):
 
 
 class CheckInSerializer(serializers.Serializer):
-    code = serializers.CharField(max_length=64, trim_whitespace=True)
+    code = fields.CharField(max_length=64, trim_whitespace=True)
 
 
 class CheckInResultSerializer(serializers.ModelSerializer):
@@ -142,9 +142,9 @@ class CheckInResultSerializer(serializers.ModelSerializer):
 
 class TicketTypeSalesSerializer(serializers.Serializer):
     id = serializers.IntegerField()
-    name = serializers.CharField()
+    name = fields.CharField()
     price = serializers.DecimalField(max_digits=10, decimal_places=2)
-    currency = serializers.CharField()
+    currency = fields.CharField()
     capacity = serializers.IntegerField()
     sold = serializers.IntegerField()
     available = serializers.IntegerField()
@@ -161,6 +161,6 @@ class SalesTotalsSerializer(serializers.Serializer):
 
 class EventSalesSerializer(serializers.Serializer):
     event = serializers.IntegerField()
-    currency = serializers.CharField(allow_null=True)
+    currency = fields.CharField(allow_null=True)
     ticket_types = TicketTypeSalesSerializer(many=True)
     totals = SalesTotalsSerializer()

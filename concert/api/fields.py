@@ -1,5 +1,7 @@
-"""Numeric serializer fields as strict as the schema: ASCII digits, no exponent, no fraction
-on an integer.
+"""Serializer fields as strict as the schema: text is a JSON string; numbers are ASCII
+digits, no exponent, no fraction on an integer.
+
+DRF's CharField takes a JSON number and stores its text (a title of 1e309 became "inf").
 
 DRF's own fields read more than the schema says: `int()` takes fullwidth and Arabic-Indic
 digits, IntegerField drops a zero fraction ("1.0", 1.0), and DecimalField takes fullwidth
@@ -45,3 +47,10 @@ class DecimalField(serializers.DecimalField):
         if len(text) > LONGEST or not DECIMAL.fullmatch(text):
             self.fail("invalid")
         return super().to_internal_value(text)
+
+
+class CharField(serializers.CharField):
+    def to_internal_value(self, data):
+        if not isinstance(data, str):
+            self.fail("invalid")
+        return super().to_internal_value(data)

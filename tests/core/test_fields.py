@@ -10,7 +10,7 @@ from rest_framework.exceptions import ValidationError
 from rest_framework.test import APIClient
 
 from apps.tickets.models import Order, TicketType
-from concert.api.fields import DecimalField, IntegerField
+from concert.api.fields import CharField, DecimalField, IntegerField
 from tests.accounts.factories import UserFactory
 from tests.events.factories import EventFactory
 from tests.tickets.factories import TicketTypeFactory
@@ -88,3 +88,22 @@ def test_order_numbers_outside_the_schema_are_a_400(event, quantity):
     assert response.status_code == 400
     assert response.json()["error"]["code"] == "invalid"
     assert not Order.objects.exists()
+
+
+@given(value=st.one_of(st.integers(), st.floats(allow_nan=True), st.booleans(), st.none(),
+                       st.lists(st.text(max_size=3), max_size=2),
+                       st.dictionaries(st.text(max_size=3), st.text(max_size=3), max_size=2)))
+def test_text_fields_take_json_strings_only(value):
+    """A number where text belongs is a client's bug: DRF would store its text (1e309 as
+    "inf"), this field names it. None stays DRF's "may not be null"."""
+    with pytest.raises(ValidationError):
+        CharField().run_validation(value)
+
+
+@pytest.mark.django_db
+def test_a_number_for_a_title_is_a_400(api_client):
+    api_client.force_authenticate(UserFactory(organizer=True))
+    response = api_client.post("/api/v1/artists", b'{"name": 1e309}',
+                               content_type="application/json")
+    assert response.status_code == 400
+    assert response.json()["error"]["details"]["name"]
