@@ -168,8 +168,9 @@ def files_storages(*, bucket: str, root: Path, public_endpoint_url: str = "") ->
     """STORAGES entries of user files: "files", and "files_links", which signs the URLs
     clients use (the same bucket, by the endpoint clients reach it at)."""
     if not bucket:
+        # Overwriting, as S3 does: a form posted twice leaves one file, the last.
         local = {"BACKEND": "django.core.files.storage.FileSystemStorage",
-                 "OPTIONS": {"location": root}}
+                 "OPTIONS": {"location": root, "allow_overwrite": True}}
         return {"files": local, "files_links": local}
     s3 = {
         "bucket_name": bucket,

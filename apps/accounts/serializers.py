@@ -38,6 +38,6 @@ class MeSerializer(serializers.ModelSerializer):
 class ProfileUpdateSerializer(serializers.Serializer):
     # Only the profile: role, sub, email and staff flags belong to the identity provider.
     display_name = fields.CharField(max_length=80, allow_blank=True, required=False,
-                                         validators=[validate_line])
+                                    validators=[validate_line])
     bio = fields.CharField(max_length=2000, allow_blank=True, required=False,
-                                validators=[validate_text])
+                           validators=[validate_text])

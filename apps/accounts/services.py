@@ -23,6 +23,7 @@ from apps.accounts.roles import RANK, Role, groups_from_claim, role_from_groups
 from apps.core.models import PictureUpload
 from apps.core.picture_uploads import (
     picture_upload_create,
+    picture_upload_release,
     picture_upload_store,
     picture_upload_take,
 )
@@ -149,6 +150,7 @@ def user_avatar_set(*, user: User, upload_id: UUID) -> User:
         old = _swap_avatar(user, stored.name, stored.thumbnail_name, upload=upload)
     except BaseException:
         _discard_unused(user, new)
+        picture_upload_release(upload=upload)
         raise
     picture_delete(names=old - new)
     return user

@@ -47,8 +47,9 @@ class PictureUpload(models.Model):
     key = models.CharField(max_length=300, unique=True)
     content_type = models.CharField(max_length=32)
     created_at = models.DateTimeField(auto_now_add=True)
-    # Set in the transaction that stores the picture; the object and the record are deleted
-    # right after it commits (or by the purge, should that fail).
+    # Set when a request claims the upload to make its picture (given back should that
+    # fail); once the picture is recorded the object and the record are deleted (or by the
+    # purge, should that fail).
     taken_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:

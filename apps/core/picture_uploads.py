@@ -96,21 +96,26 @@ def picture_upload_store(
     *, owner: Any, upload_id: uuid.UUID, prefix: str
 ) -> tuple[PictureUpload, StoredPicture]:
     """Stores the picture `owner` posted for `prefix` (picture_store: validated, re-encoded,
-    bounded) and answers it with its upload, which the caller takes with picture_upload_take.
+    bounded) and answers it with its upload, which the caller takes with picture_upload_take
+    in the transaction that records the picture, or gives back with picture_upload_release
+    should that fail.
 
-    The upload must be the owner's, for this folder, not taken yet; its object must be there
-    and within PICTURE_UPLOAD_MAX_BYTES (checked here: S3 enforces the POST policy's size
-    range, emulators may not). An object refused for what it is (too large, not a picture)
-    can never be taken: it is deleted with its upload.
+    The upload must be the owner's, for this folder, not taken yet; it is claimed before its
+    object is read, so of concurrent requests naming it one works on it and the others get
+    a 404 at once. Its object must be there and within PICTURE_UPLOAD_MAX_BYTES (checked
+    here: S3 enforces the POST policy's size range, emulators may not). An object refused
+    for what it is (too large, not a picture) can never be taken: it is deleted with its
+    upload; any other failure gives the upload back for another try.
     """
-    upload = PictureUpload.objects.filter(
+    claimed = PictureUpload.objects.filter(
         pk=upload_id, owner=owner, prefix=prefix, taken_at__isnull=True
-    ).first()
-    if upload is None:
+    ).update(taken_at=timezone.now())
+    if not claimed:
         raise PictureUploadNotFound()
+    upload = PictureUpload.objects.get(pk=upload_id)
     max_bytes = settings.PICTURE_UPLOAD_MAX_BYTES
-    found = storage.stat(key=upload.key)
     try:
+        found = storage.stat(key=upload.key)
         if found is not None and found.size > max_bytes:
             raise PictureTooLarge.over(max_bytes)
         # Read whole (it is bounded) and at once: a storage failure is a 503, not a
@@ -122,19 +127,22 @@ def picture_upload_store(
     except PictureInvalid:
         _discard(upload)
         raise
+    except BaseException:
+        picture_upload_release(upload=upload)
+        raise
     return upload, stored
 
 
 def picture_upload_take(*, upload: PictureUpload) -> None:
-    """In the transaction that records the picture: the upload serves once (a concurrent
-    take waits for this row, then finds it taken). Once the transaction commits, the object
-    and the record are deleted; rolled back, the upload stays for another try."""
-    taken = PictureUpload.objects.filter(pk=upload.pk, taken_at__isnull=True).update(
-        taken_at=timezone.now()
-    )
-    if not taken:
-        raise PictureUploadNotFound()
+    """In the transaction that records the picture from `upload` (claimed by this request in
+    picture_upload_store): once it commits, the object and the record are deleted."""
     transaction.on_commit(lambda: _discard(upload))
+
+
+def picture_upload_release(*, upload: PictureUpload) -> None:
+    """Gives a claimed upload back when its picture was not recorded: it may be tried again
+    (an upload never given back, the process gone, goes with the purge)."""
+    PictureUpload.objects.filter(pk=upload.pk).update(taken_at=None)
 
 
 def picture_upload_open(*, key: str) -> bool:

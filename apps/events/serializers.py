@@ -47,7 +47,7 @@ class VenueWriteSerializer(serializers.Serializer):
     name = fields.CharField(max_length=200, validators=[validate_line])
     city = fields.CharField(max_length=100, validators=[validate_line])
     address = fields.CharField(max_length=300, required=False, allow_blank=True,
-                                    validators=[validate_line])
+                               validators=[validate_line])
     country = fields.CharField()
     timezone = fields.CharField(max_length=64, required=False)
     capacity = fields.IntegerField(min_value=1, max_value=1_000_000)
@@ -70,9 +70,9 @@ class ArtistSerializer(serializers.ModelSerializer):
 class ArtistWriteSerializer(serializers.Serializer):
     name = fields.CharField(max_length=200, validators=[validate_line])
     bio = fields.CharField(max_length=5000, required=False, allow_blank=True,
-                                validators=[validate_text])
+                           validators=[validate_text])
     genre = fields.CharField(max_length=80, required=False, allow_blank=True,
-                                  validators=[validate_line])
+                             validators=[validate_line])
 
 
 # --- events -------------------------------------------------------------------------------
@@ -164,7 +164,7 @@ class EventSerializer(serializers.ModelSerializer):
 class EventWriteSerializer(serializers.Serializer):
     title = fields.CharField(max_length=200, validators=[validate_line])
     description = fields.CharField(max_length=10000, required=False, allow_blank=True,
-                                        validators=[validate_text])
+                                   validators=[validate_text])
     venue = serializers.SlugRelatedField(
         slug_field="slug", queryset=Venue.objects.all(), help_text="Venue slug."
     )

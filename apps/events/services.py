@@ -16,6 +16,7 @@ from apps.core.errors import InvalidState
 from apps.core.models import PictureUpload
 from apps.core.picture_uploads import (
     picture_upload_create,
+    picture_upload_release,
     picture_upload_store,
     picture_upload_take,
 )
@@ -428,6 +429,8 @@ def _event_picture_insert_or_discard(
         return _event_picture_insert(event=event, stored=stored, upload=upload)
     except BaseException:
         _discard_unreferenced([stored.name, stored.thumbnail_name])
+        if upload is not None:
+            picture_upload_release(upload=upload)
         raise
 
 

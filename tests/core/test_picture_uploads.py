@@ -337,20 +337,39 @@ def test_the_purge_deletes_day_old_uploads_with_their_objects(backend, request, 
 
 @pytest.mark.mysql
 @pytest.mark.django_db(transaction=True)
-def test_the_same_upload_taken_twice_at_once_makes_one_picture(local_files, owner, target,
-                                                              settings):
+def test_the_same_upload_taken_at_once_makes_one_picture_and_404s(backend, owner, target,
+                                                                   settings):
+    """Five requests name one upload at once: it is claimed before its object is read, so
+    one makes the picture and the others get 404 (not a 503 or 409 from an object the
+    winner deleted under them, as S3 gave before)."""
     body = ask_upload(client_of(owner), target.uploads)
     assert post_form(body["upload"], picture_file("PNG").read()) == 204
-    statuses = [r.status_code for r in race(
-        [lambda: target.take(client_of(owner), body["id"])] * 2)]
-
-    # The loser finds the upload taken (404), or its object deleted already (409).
-    won, lost = sorted(statuses)
-    assert won in (200, 201) and lost in (404, 409)
+    statuses = sorted(r.status_code for r in race(
+        [lambda: target.take(client_of(owner), body["id"])] * 5))
+    assert statuses[0] in (200, 201) and statuses[1:] == [404] * 4
     [name] = target.pictures()
-    # The loser's copy of the same picture did not take the winner's files with it.
+    # The losers did not take the winner's files with them.
     assert name in stored_files(settings)
     assert not PictureUpload.objects.exists()
+
+
+def test_an_upload_whose_picture_is_not_recorded_can_be_tried_again(
+        local_files, owner, target, monkeypatch):
+    """Claimed, then the recording fails (the database, say): the claim is given back."""
+    from django.db import OperationalError
+
+    body = ask_upload(client_of(owner), target.uploads)
+    assert post_form(body["upload"], picture_file("PNG").read()) == 204
+
+    def fail(**kwargs):
+        raise OperationalError("gone away")
+
+    with monkeypatch.context() as patched:
+        for service in ("apps.events.services", "apps.accounts.services"):
+            patched.setattr(f"{service}.picture_upload_take", fail)
+        assert target.take(client_of(owner), body["id"]).status_code == 503
+    assert PictureUpload.objects.get().taken_at is None
+    assert target.take(client_of(owner), body["id"]).status_code in (200, 201)
 
 
 @pytest.mark.mysql
@@ -390,3 +409,17 @@ def test_an_account_holds_at_most_five_open_uploads_even_when_asking_at_once(loc
         created_at=timezone.now() - storage.UPLOAD_URL_TTL - timedelta(seconds=1))
     assert client.post("/api/v1/me/avatar/uploads", {"content_type": "image/png"},
                        format="json").status_code == 201
+
+
+def test_a_form_posted_twice_keeps_one_object_the_last(local_files, client, target,
+                                                       django_capture_on_commit_callbacks):
+    """As S3 does: the local stand-in overwrites rather than keeping a renamed copy that no
+    record names (and that no purge would ever find)."""
+    body = ask_upload(client, target.uploads)
+    first, last = jpeg(), jpeg(size=(320, 200))
+    assert post_form(body["upload"], first) == 204
+    assert post_form(body["upload"], last) == 204
+    assert uploaded_objects("local") == [PictureUpload.objects.get().key]
+    with django_capture_on_commit_callbacks(execute=True):
+        assert target.take(client, body["id"]).status_code in (200, 201)
+    assert uploaded_objects("local") == []
