@@ -3,15 +3,16 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 
 from django.core.management.base import BaseCommand, CommandError
 
 
 class PurgeCommand(BaseCommand):
-    what = ""  # how the output names what was purged, e.g. "pending upload(s)"
+    """Subclasses name what they purge (`what`) and the service that does it (`purge`)."""
 
-    def purge(self, *, older_than: dt.timedelta) -> int:
-        raise NotImplementedError
+    what = ""  # how the output names what was purged, e.g. "pending upload(s)"
+    purge: Callable[..., int]  # staticmethod(service): purge(older_than=timedelta) -> count
 
     def add_arguments(self, parser):
         parser.add_argument("--hours", type=int, default=24)

@@ -7,6 +7,4 @@ from apps.core.picture_uploads import picture_uploads_purge
 class Command(PurgeCommand):
     help = "Delete picture uploads older than --hours (default 24), objects included."
     what = "picture upload(s)"
-
-    def purge(self, *, older_than):
-        return picture_uploads_purge(older_than=older_than)
+    purge = staticmethod(picture_uploads_purge)

@@ -7,6 +7,4 @@ from apps.files.services import file_purge_pending
 class Command(PurgeCommand):
     help = "Delete pending file uploads older than --hours (default 24), objects included."
     what = "pending upload(s)"
-
-    def purge(self, *, older_than):
-        return file_purge_pending(older_than=older_than)
+    purge = staticmethod(file_purge_pending)
