@@ -158,10 +158,15 @@ def _django(request) -> HttpRequest:
 
 
 def page_rider(request) -> PageRider | None:
-    """A rider for an anonymous GET (the only reads shared-cached), else None; kept on the
-    request for `read_response`, and made once per request."""
+    """A rider for an anonymous GET (the only reads shared-cached), else None."""
     if request.method != "GET" or request.user.is_authenticated or not _retired():
         return None
+    return _rider(request)
+
+
+def _rider(request) -> PageRider:
+    """The request's rider, made once and kept on it: the early answer, DRF's throttle and
+    `read_response` share it."""
     django_request = _django(request)
     rider = getattr(django_request, RIDER, None)
     if rider is None:
@@ -246,8 +251,7 @@ def _page_at_once(request) -> HttpResponse | None:
     """
     if not answerable_at_once(request) or not _retired():
         return None
-    rider = PageRider(request)
-    setattr(request, RIDER, rider)
+    rider = _rider(request)
     if not RequestRateThrottle().admit_anonymous(request, rider) or rider.page is None:
         return None
     return _answer(request, rider.page, PUBLIC_CACHE_CONTROL)

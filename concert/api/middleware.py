@@ -165,7 +165,6 @@ class TrailingSlashMiddleware:
         return self.get_response(request)
 
 
-
 class AdminPathsOnly:
     """Runs a middleware of the admin's (sessions, the session's user, messages) on the
     admin's paths only.

@@ -145,6 +145,19 @@ def test_an_authorization_header_that_holds_no_jwt_is_401_on_every_path(api_clie
     assert_refused(api_client.get(path, HTTP_AUTHORIZATION=header), NO_JWT, challenge=challenge)
 
 
+@settings(max_examples=60, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(header=st.text(st.characters(codec="latin-1", exclude_categories=["Cc"]), max_size=80)
+       | st.from_regex(r"Bearer [A-Za-z0-9_-]{0,20}(\.[A-Za-z0-9_-]{0,20}){0,4}", fullmatch=True))
+def test_any_authorization_header_that_is_no_valid_token_is_401_on_a_public_read(api_client,
+                                                                                 header):
+    """The class, not the instances above: whatever the header holds, short of a token this
+    API signed, a public read answers 401 and never the anonymous page."""
+    response = api_client.get("/api/v1/events", HTTP_AUTHORIZATION=header)
+    assert response.status_code == 401
+    assert response.json()["error"]["code"] == "authentication_failed"
+
+
 def test_jwks_is_fetched_once_and_refetched_for_a_new_key(api_client, cognito, rsa_keys):
     for _ in range(3):
         assert get_me(api_client, sign(claims_for(), rsa_keys["k1"])).status_code == 200

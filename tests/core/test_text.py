@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import unicodedata
+
 import pytest
 from django.core.exceptions import ValidationError
-from hypothesis import HealthCheck, example, given, settings
+from hypothesis import HealthCheck, assume, example, given, settings
 from hypothesis import strategies as st
 from rest_framework.test import APIClient
 
@@ -21,13 +23,23 @@ KEPT = ("Lu", "Ll", "Lt", "Lm", "Lo", "Mn", "Mc", "Me", "Nd", "Nl", "No", "Pc", 
 NONCHARACTERS = ["\ufffe", "\uffff", "\ufdd0", "\ufdef", "\U0001fffe", "\U0010ffff"]
 MULTI_LINE_CONTROLS = "\t\n\r"
 
+# Unassigned code points in the emoji blocks are kept (emoji newer than this Python's
+# Unicode tables), so they are not generated as refused.
 refused_char = st.one_of(st.characters(categories=REFUSED), st.sampled_from(NONCHARACTERS),
-                         st.characters(categories=["Cn"]))
+                         st.characters(categories=["Cn"]).filter(
+                             lambda char: not 0x1F000 <= ord(char) < 0x1FB00))
 refused_in_text = refused_char.filter(lambda char: char not in MULTI_LINE_CONTROLS)
 # What a JSON request can carry to a field (no lone surrogate in UTF-8; NUL has its own 400).
 api_refused = refused_in_text.filter(
     lambda char: char != "\x00" and not 0xD800 <= ord(char) < 0xE000)
 kept_text = st.text(st.characters(categories=KEPT), max_size=30)
+
+
+def joins_an_emoji(before: str, char: str, after: str) -> bool:
+    """A zero-width joiner between two symbols joins an emoji sequence: kept (tested below)."""
+    return (char == "\u200d" and bool(before) and bool(after)
+            and unicodedata.category(before[-1]) in ("So", "Sk")
+            and unicodedata.category(after[0]) == "So")
 
 # Found by an attack on the service: each was stored before the rule.
 REPORTED = ["\x01", "\x7f", "\x85", "\u202e", "\u200b", "\u2028", "\uffff"]
@@ -43,6 +55,7 @@ EMOJI_SEQUENCES = ["\U0001f468\u200d\U0001f469\u200d\U0001f467",  # family
 @given(before=kept_text, char=refused_char, after=kept_text)
 @example(before="a", char="\x85", after="b")
 def test_a_refused_character_anywhere_fails_a_line(before, char, after):
+    assume(not joins_an_emoji(before, char, after))
     with pytest.raises(ValidationError) as raised:
         validate_line(before + char + after)
     assert f"U+{ord(char):04X}" in raised.value.messages[0]
@@ -50,6 +63,7 @@ def test_a_refused_character_anywhere_fails_a_line(before, char, after):
 
 @given(before=kept_text, char=refused_in_text, after=kept_text)
 def test_multi_line_text_refuses_the_same_but_tab_and_line_breaks(before, char, after):
+    assume(not joins_an_emoji(before, char, after))
     with pytest.raises(ValidationError):
         validate_text(before + char + after)
     validate_text(before + "\r\n\t" + after)
