@@ -82,17 +82,44 @@ def percentiles(latencies: list[float]) -> dict[str, float]:
 Outcome = tuple[str, float, dict[str, float]]  # outcome, seconds, phases in seconds
 
 
-def race(n: int, prepare, attempt) -> tuple[float, list[Outcome]]:
+def server_cpu_reader():
+    """A function returning the CPU time the database server has used so far, when the
+    server runs on this machine (its pid file and /proc are readable); else None."""
+    from django.db import connection
+
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT @@pid_file")
+            stat = Path(f"/proc/{Path(cursor.fetchone()[0]).read_text().strip()}/stat")
+        stat.read_text()
+    except (OSError, TypeError):
+        return lambda: None
+
+    def read() -> float:
+        fields = stat.read_text().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")  # utime+stime
+
+    return read
+
+
+Race = tuple[float, list[Outcome], dict[str, float | None]]  # wall, outcomes, CPU seconds
+
+
+def race(n: int, prepare, attempt, server_cpu) -> Race:
     """Starts n threads together; each prepares (connects) first, then times one attempt.
-    Returns the wall time from the start to the last answer and each attempt's outcome."""
+    Returns the wall time from the start to the last answer, each attempt's outcome and the
+    CPU time the attempts took in the buyers (threads) and in the database server."""
     barrier = threading.Barrier(n + 1)
     results: list[Outcome] = [("not run", 0.0, {})] * n
+    cpu = [0.0] * n
 
     def run(i: int) -> None:
         state = prepare(i)
         try:
             barrier.wait()
+            started = time.thread_time()
             results[i] = timed_attempt(attempt, i, state)
+            cpu[i] = time.thread_time() - started
         finally:
             state["close"]()
 
@@ -100,13 +127,13 @@ def race(n: int, prepare, attempt) -> tuple[float, list[Outcome]]:
     for thread in threads:
         thread.start()
     barrier.wait()
-    started = time.perf_counter()
+    started, server = time.perf_counter(), server_cpu()
     for thread in threads:
         thread.join()
-    return time.perf_counter() - started, results
+    return time.perf_counter() - started, results, _cpu(sum(cpu), server, server_cpu())
 
 
-def race_processes(n: int, groups: int, prepare, attempt) -> tuple[float, list[Outcome]]:
+def race_processes(n: int, groups: int, prepare, attempt, server_cpu) -> Race:
     """Splits the n buyers into groups, one forked process (one connection) per group, all
     started together; each group orders one buyer after another. Same return as race()."""
     from django.db import connections
@@ -121,28 +148,35 @@ def race_processes(n: int, groups: int, prepare, attempt) -> tuple[float, list[O
     for child in children:
         child.start()
     barrier.wait()
-    started = time.perf_counter()  # CLOCK_MONOTONIC: comparable across processes
+    started, server = time.perf_counter(), server_cpu()  # CLOCK_MONOTONIC: one clock for all
     results: list[Outcome] = []
-    finished = started
+    finished, buyers_cpu = started, 0.0
     for _ in children:
-        group_results, group_finished = answers.get()
+        group_results, group_finished, group_cpu = answers.get()
         results.extend(group_results)
-        finished = max(finished, group_finished)
+        finished, buyers_cpu = max(finished, group_finished), buyers_cpu + group_cpu
+    server_after = server_cpu()
     for child in children:
         child.join()
         if child.exitcode:
             raise SystemExit(f"a buyer group failed (exit status {child.exitcode})")
-    return finished - started, results
+    return finished - started, results, _cpu(buyers_cpu, server, server_after)
 
 
 def _group(ids: list[int], prepare, attempt, barrier, answers) -> None:
     state = prepare(ids[0])
     try:
         barrier.wait()
+        started = time.process_time()
         results = [timed_attempt(attempt, i, state) for i in ids]
-        answers.put((results, time.perf_counter()))
+        answers.put((results, time.perf_counter(), time.process_time() - started))
     finally:
         state["close"]()
+
+
+def _cpu(buyers: float, server: float | None, server_after: float | None) -> dict:
+    return {"buyers_s": buyers,
+            "server_s": None if server is None or server_after is None else server_after - server}
 
 
 def timed_attempt(attempt, i: int, state: dict) -> Outcome:
@@ -236,12 +270,15 @@ def raw_path(creds: dict, table: str, ticket_type_id: int, quantity: int):
     return prepare, attempt
 
 
-def summarize(name: str, rounds: list[tuple[float, list[Outcome]]], sold: list[int],
+def summarize(name: str, rounds: list[Race], sold: list[int],
               seats: int, quantity: int) -> dict:
-    latencies = [seconds for _, results in rounds for _, seconds, _ in results]
-    outcomes = [outcome for _, results in rounds for outcome, _, _ in results]
-    phases = [p for _, results in rounds for outcome, _, p in results if outcome == "ok"]
-    wall = sum(w for w, _ in rounds)
+    latencies = [seconds for _, results, _ in rounds for _, seconds, _ in results]
+    outcomes = [outcome for _, results, _ in rounds for outcome, _, _ in results]
+    phases = [p for _, results, _ in rounds for outcome, _, p in results if outcome == "ok"]
+    wall = sum(w for w, _, _ in rounds)
+    buyers_cpu = sum(cpu["buyers_s"] for _, _, cpu in rounds)
+    server_cpu = (None if any(cpu["server_s"] is None for _, _, cpu in rounds)
+                  else sum(cpu["server_s"] for _, _, cpu in rounds))
     ok = outcomes.count("ok")
     errors = sorted({o for o in outcomes if o not in ("ok", "sold_out")})
     expected = min(seats // quantity, len(rounds[0][1])) * quantity
@@ -266,6 +303,12 @@ def summarize(name: str, rounds: list[tuple[float, list[Outcome]]], sold: list[i
         # Each sale holds the seat row from its update to its commit; one ticket type sells
         # at most one order per hold, however many buyers and CPUs there are.
         # The update's own run is its fastest (no wait): the row is held from within it.
+        # Every attempt's CPU (sold-out ones included) per order sold: on a machine where
+        # buyers and database share the cores, cores / this bounds the orders per second.
+        "cpu_ms_per_order": {
+            "buyers": buyers_cpu / ok * 1000,
+            "database": server_cpu / ok * 1000 if server_cpu is not None else None,
+        },
         "row_ceiling_orders_per_second": (
             1 / (statistics.mean(p["commit_s"] for p in phases)
                  + min(p["lock_wait_s"] for p in phases)) if phases else 0.0),
@@ -302,10 +345,13 @@ def main() -> None:
         def sold() -> int:
             return TicketType.objects.values_list("sold", flat=True).get(pk=ticket_type.pk)
 
-        def run_race(prepare, attempt) -> tuple[float, list[Outcome]]:
+        server_cpu = server_cpu_reader()
+
+        def run_race(prepare, attempt) -> Race:
             if args.processes:
-                return race_processes(args.buyers, args.processes, prepare, attempt)
-            return race(args.buyers, prepare, attempt)
+                return race_processes(args.buyers, args.processes, prepare, attempt,
+                                      server_cpu)
+            return race(args.buyers, prepare, attempt, server_cpu)
 
         service_rounds, service_sold = [], []
         prepare, attempt = service_path(event.pk, ticket_type.pk, buyers, args.quantity)
@@ -345,6 +391,7 @@ def main() -> None:
         "args": vars(args),
         "database": server,
         "load": load,
+        "cores": os.cpu_count(),
         "django": django.get_version(),
         "python": sys.version.split()[0],
         "results": results,
@@ -355,6 +402,19 @@ def main() -> None:
     if args.processes:  # the mode results.md records: one process per buyer group
         write_section("bench/ticket_race.py", markdown(report))
         print("wrote its section of bench/results.md")
+
+
+def cpu_per_order(r: dict) -> float | None:
+    cpu = r["cpu_ms_per_order"]
+    return None if cpu["database"] is None else cpu["buyers"] + cpu["database"]
+
+
+def cpu_text(r: dict, cores: int) -> str:
+    total = cpu_per_order(r)
+    if total is None:
+        return f"{r['cpu_ms_per_order']['buyers']:.2f} + ? ms | ?"
+    return (f"{r['cpu_ms_per_order']['buyers']:.2f} + {r['cpu_ms_per_order']['database']:.2f}"
+            f" ms | {cores * 1000 / total:.0f}")
 
 
 def ceiling_ratio(service: dict, raw: dict) -> float:
@@ -370,7 +430,8 @@ def markdown(report: dict) -> str:
         rows.append(f"| {r['path']} | {r['orders']} | {r['sold_out']} | "
                     f"{r['orders_per_second']:.0f} | {r['p50_ms']:.1f} ms | {r['p99_ms']:.1f} ms | "
                     f"{ph['before_s']:.2f} / {ph['lock_wait_s']:.2f} / {ph['commit_s']:.2f} / "
-                    f"{ph['after_s']:.2f} ms | {r['row_ceiling_orders_per_second']:.0f} |")
+                    f"{ph['after_s']:.2f} ms | {cpu_text(r, report['cores'])} | "
+                    f"{r['row_ceiling_orders_per_second']:.0f} |")
     return "\n".join([
         "## Race for the last seats (`bench/ticket_race.py`)",
         "",
@@ -380,8 +441,9 @@ def markdown(report: dict) -> str:
         "each, buyers one after another), both paths in the same run.",
         "",
         "| path | orders | sold out | orders/s | p50 | p99 | before / in the seat update / "
-        "commit / after (p50) | seat row's ceiling, orders/s |",
-        "|---|---|---|---|---|---|---|---|",
+        "commit / after (p50) | CPU per order: buyers + database | CPU's ceiling here, "
+        "orders/s | seat row's ceiling, orders/s |",
+        "|---|---|---|---|---|---|---|---|---|---|",
         *rows,
         "",
         f"Service path against the bare conditional UPDATE: "
@@ -393,7 +455,11 @@ def markdown(report: dict) -> str:
         "the update; commit: until the commit returns and the row is free again; after: what "
         "runs after the commit. The seat row's ceiling is 1 / (mean commit + the fastest "
         "update): the orders per second one ticket type sells when every buyer has a CPU of "
-        "its own, as on Lambda. Never oversold: sold per round "
+        "its own, as on Lambda. CPU per order: the CPU time of every attempt (sold-out ones "
+        "too) per order sold, in the buyers' processes and in the database server; the "
+        f"CPU's ceiling is the {report['cores']} cores of this machine divided by it, the "
+        "most orders per second this machine can sell by that path whatever the locks. "
+        "Never oversold: sold per round "
         f"{service['sold_per_round']} (service), {raw['sold_per_round']} (raw).",
     ])
 
@@ -424,6 +490,10 @@ def print_table(report: dict) -> None:
                   f"{ph['commit_s']:>7.2f} / {ph['after_s']:>7.2f} ms; "
                   f"{r['row_ceiling_orders_per_second']:.0f} orders/s")
     print(f"service / raw seat row's ceiling: {ceiling_ratio(service, raw):.2f}x")
+    print("CPU per order, buyers + database server; what the machine's cores allow")
+    for r in report["results"]:
+        print(f"  {r['path']:<28} {cpu_text(r, report['cores']).replace(' ms | ', ' ms; ')}"
+              " orders/s")
     print(f"never oversold: sold per round {report['results'][0]['sold_per_round']} "
           f"(service), {report['results'][1]['sold_per_round']} (raw) <= {a['seats']}")
     print(f"wrote {OUT.relative_to(ROOT)}")

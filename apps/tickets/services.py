@@ -15,7 +15,7 @@ import re
 import secrets
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Any, TypeVar
 
@@ -23,7 +23,6 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db import connection, transaction
 from django.db.models import F, Sum
-from django.db.models.lookups import LessThanOrEqual
 from django.utils import timezone
 
 from apps.core.db import retry_on_lock_conflict
@@ -196,12 +195,11 @@ def order_create(
     """
     lines = _merge_lines(lines)
     now = timezone.now()
+    fingerprint = _fingerprint(event_id, lines) if idempotency_key else ""
     with transaction.atomic():
-        get_user_model().objects.select_for_update().filter(pk=buyer.pk).values_list("pk").get()
-        fingerprint = _fingerprint(event_id, lines) if idempotency_key else ""
-        if idempotency_key:
-            replay = _idempotency_replay(user=buyer, key=idempotency_key,
-                                         fingerprint=fingerprint, now=now)
+        held_key = _buyer_lock(buyer_id=buyer.pk, idempotency_key=idempotency_key)
+        if held_key is not None:
+            replay = _idempotency_replay(held_key, fingerprint=fingerprint, now=now)
             if replay is not None:
                 return replay, False
 
@@ -234,10 +232,14 @@ def order_create(
         # and the commit, so buyers of one type queue for that alone. Ascending ticket-type
         # id is the lock order of every order, so two orders never wait on each other
         # crosswise; a refusal rolls back everything written above.
-        for line in lines:
-            _sell(ticket_type=types[line.ticket_type_id], quantity=line.quantity)
-        sold_ids = [li.ticket_type_id for li in lines]
-        transaction.on_commit(lambda: _retire_pages_if_running_low(ticket_type_ids=sold_ids))
+        sold_now = [_sell(ticket_type=types[li.ticket_type_id], quantity=li.quantity)
+                    for li in lines]
+        # The public pages show an availability word, which a sale changes only when it
+        # leaves few tickets or none; each sale sees the figure its own update made.
+        if any(sold >= tt.capacity or availability.few_left(capacity=tt.capacity, sold=sold)
+               for tt, sold in zip((types[li.ticket_type_id] for li in lines), sold_now,
+                                   strict=True)):
+            public_cache.invalidate()
         return order, True
 
 
@@ -259,20 +261,53 @@ def _fingerprint(event_id: int, lines: list[OrderLine]) -> str:
     return hashlib.sha256(json.dumps(body, sort_keys=True).encode()).hexdigest()
 
 
-def _idempotency_replay(*, user, key: str, fingerprint: str, now: datetime) -> Order | None:
-    """The order an earlier request with this key made, or None when there is none (an
-    expired key is deleted and frees the key). Read under the buyer's row lock, so a twin
-    request in flight has committed or failed by now; this one writes the key with its
-    order, and the key's unique row refuses what would slip through anyway."""
-    existing = IdempotencyKey.objects.select_related("order").filter(user=user, key=key).first()
-    if existing is None:
+@dataclass(frozen=True)
+class _HeldKey:
+    pk: int
+    order_id: int | None
+    fingerprint: str
+    created_at: datetime
+
+
+def _buyer_lock(*, buyer_id: int, idempotency_key: str | None) -> _HeldKey | None:
+    """Locks the buyer's row to the commit and reads, in the same statement, the buyer's
+    earlier use of this idempotency key (None when there is none or no key was given).
+
+    Under the lock a twin request in flight has committed or failed by now; this one
+    writes the key with its order, and the key's unique row refuses what would slip
+    through anyway. One statement instead of two: this runs for every order of an on-sale.
+    """
+    users = connection.ops.quote_name(get_user_model()._meta.db_table)
+    keys = connection.ops.quote_name(IdempotencyKey._meta.db_table)
+    lock = " FOR UPDATE" if connection.features.has_select_for_update else ""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT k.id, k.order_id, k.fingerprint, k.created_at FROM {users} u "  # noqa: S608
+            f"LEFT JOIN {keys} k ON k.user_id = u.id AND k.{connection.ops.quote_name('key')} = %s "
+            f"WHERE u.id = %s{lock}",
+            [idempotency_key or "", buyer_id],
+        )
+        row = cursor.fetchone()
+    if row is None:
+        raise get_user_model().DoesNotExist("The buyer does not exist.")
+    if not idempotency_key or row[0] is None:
         return None
-    if existing.created_at <= now - timedelta(seconds=settings.IDEMPOTENCY_KEY_TTL):
-        IdempotencyKey.objects.filter(pk=existing.pk).delete()
+    created_at = row[3]
+    if timezone.is_naive(created_at):  # a raw cursor hands back naive UTC
+        created_at = timezone.make_aware(created_at, UTC)
+    return _HeldKey(pk=row[0], order_id=row[1], fingerprint=row[2], created_at=created_at)
+
+
+def _idempotency_replay(held: _HeldKey, *, fingerprint: str, now: datetime) -> Order | None:
+    """The order an earlier request with this key made, or None when the key has expired
+    (it is deleted, which frees the key)."""
+    if held.created_at <= now - timedelta(seconds=settings.IDEMPOTENCY_KEY_TTL) \
+            or held.order_id is None:
+        IdempotencyKey.objects.filter(pk=held.pk).delete()
         return None
-    if existing.fingerprint != fingerprint:
+    if held.fingerprint != fingerprint:
         raise errors.IdempotencyKeyReused()
-    return existing.order
+    return Order.objects.get(pk=held.order_id)
 
 
 def _event_status_shared_lock(event_id: int) -> str | None:
@@ -298,7 +333,8 @@ def _ticket_types_for_sale(
     *, event_id: int, lines: list[OrderLine], now: datetime
 ) -> dict[int, TicketType]:
     ids = [li.ticket_type_id for li in lines]
-    types = {tt.pk: tt for tt in TicketType.objects.filter(pk__in=ids, event_id=event_id)}
+    types = {tt.pk: tt for tt in
+             TicketType.objects.filter(pk__in=ids, event_id=event_id).order_by()}
     foreign = [tid for tid in ids if tid not in types]
     if foreign:
         raise errors.TicketTypeMismatch(details={"ticket_types": foreign})
@@ -322,16 +358,6 @@ def _ticket_types_for_sale(
             raise _sold_out(ticket_type_id=tt.pk, requested=line.quantity,
                             available=tt.capacity - tt.sold)
     return types
-
-
-def _retire_pages_if_running_low(*, ticket_type_ids: list[int]) -> None:
-    """Retires the public pages when a sale left a type with few tickets or none: their
-    availability word changes (a sale that leaves plenty changes nothing they show). Run
-    after the commit, outside the seats' locks, on the figures as committed."""
-    rows = TicketType.objects.filter(pk__in=ticket_type_ids).values_list("capacity", "sold")
-    if any(sold >= capacity or availability.few_left(capacity=capacity, sold=sold)
-           for capacity, sold in rows):
-        public_cache.invalidate()
 
 
 def _require_buyer_limits(*, buyer, types: dict[int, TicketType],
@@ -360,15 +386,27 @@ def _require_buyer_limits(*, buyer, types: dict[int, TicketType],
             })
 
 
-def _sell(*, ticket_type: TicketType, quantity: int) -> None:
+def _sell(*, ticket_type: TicketType, quantity: int) -> int:
     """UPDATE ... SET sold = sold + n WHERE id = ? AND sold + n <= capacity AND price = ?:
-    the row count is the verdict, taken under the row lock the update holds to commit."""
-    sold = TicketType.objects.filter(
-        LessThanOrEqual(F("sold") + quantity, F("capacity")),
-        pk=ticket_type.pk, price=ticket_type.price, currency=ticket_type.currency,
-    ).update(sold=F("sold") + quantity)
-    if sold:
-        return
+    the row count is the verdict, taken under the row lock the update holds to commit.
+    Returns the type's `sold` as this update left it, read from the update's own answer."""
+    table = connection.ops.quote_name(TicketType._meta.db_table)
+    condition = "WHERE id = %s AND sold + %s <= capacity AND price = %s AND currency = %s"
+    params = [quantity, ticket_type.pk, quantity, ticket_type.price, ticket_type.currency]
+    with connection.cursor() as cursor:
+        if connection.vendor == "mysql":
+            # LAST_INSERT_ID(expr) returns expr in the statement's reply (mysql_insert_id):
+            # MySQL and MariaDB have no UPDATE ... RETURNING.
+            cursor.execute(f"UPDATE {table} SET sold = LAST_INSERT_ID(sold + %s) {condition}",  # noqa: S608
+                           params)
+            sold = cursor.lastrowid if cursor.rowcount else None
+        else:
+            cursor.execute(f"UPDATE {table} SET sold = sold + %s {condition} RETURNING sold",  # noqa: S608
+                           params)
+            row = cursor.fetchone()
+            sold = row[0] if row else None
+    if sold is not None:
+        return sold
     now_row = TicketType.objects.filter(pk=ticket_type.pk).values(
         "price", "currency", "capacity", "sold"
     ).first()
