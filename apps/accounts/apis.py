@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from django.conf import settings
-from django.http import Http404, JsonResponse
+from django.http import Http404
 from django.views.decorators.http import require_GET
 from rest_framework import status
 from rest_framework.permissions import IsAuthenticated
@@ -28,6 +28,7 @@ from apps.core.serializers import (
     picture_upload_data,
 )
 from concert.api.annotations import extend_schema
+from concert.api.json import json_response
 from concert.api.schema import error_responses
 
 USER_TOKEN_ONLY = [{"cognitoJwt": []}]
@@ -129,4 +130,4 @@ def dev_jwks(request):
         raise Http404
     from apps.accounts.dev_issuer import dev_jwks as keys
 
-    return JsonResponse(keys())
+    return json_response(keys())

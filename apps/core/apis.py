@@ -3,7 +3,6 @@ liveness with no dependencies, readiness of the database (the cache only reporte
 
 from __future__ import annotations
 
-from django.http import JsonResponse
 from django.urls import reverse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
@@ -11,6 +10,7 @@ from rest_framework import status
 
 from apps.core.selectors import dependency_status
 from concert.api.errors import error_response
+from concert.api.json import json_response
 
 
 @require_GET
@@ -18,7 +18,7 @@ def index(request):
     """Where to go from `/`: docs, schema, health and the API's roots."""
     links = {name: request.build_absolute_uri(reverse(name))
              for name in ("docs", "schema", "health-live", "health-ready")}
-    return JsonResponse({
+    return json_response({
         "name": "Concert API",
         "docs": links["docs"],
         "schema": links["schema"],
@@ -32,7 +32,7 @@ def index(request):
 @never_cache
 @require_GET
 def live(request):
-    return JsonResponse({"status": "ok"})
+    return json_response({"status": "ok"})
 
 
 @never_cache
@@ -49,4 +49,4 @@ def ready(request):
             checks,
         )
     degraded = any(state != "ok" for state in checks.values())
-    return JsonResponse({"status": "degraded" if degraded else "ok", "checks": checks})
+    return json_response({"status": "degraded" if degraded else "ok", "checks": checks})

@@ -8,11 +8,12 @@ from typing import Any
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import RequestDataTooBig
 from django.db import OperationalError
-from django.http import Http404, JsonResponse
+from django.http import Http404, HttpResponse
 from rest_framework import exceptions, status
 from rest_framework.views import exception_handler as drf_exception_handler
 
 from apps.core.errors import ApplicationError
+from concert.api.json import json_response
 
 logger = logging.getLogger(__name__)
 
@@ -37,11 +38,11 @@ def error_body(code: str, message: str, details: Any = None) -> dict[str, Any]:
 
 
 def error_response(status_code: int, code: str | None = None, message: str | None = None,
-                   details: Any = None) -> JsonResponse:
+                   details: Any = None) -> HttpResponse:
     default_code, default_message = CODES_BY_STATUS.get(
         status_code, ("client_error" if status_code < 500 else "server_error", "Request failed.")
     )
-    return JsonResponse(
+    return json_response(
         error_body(code or default_code, message or default_message, details),
         status=status_code,
     )

@@ -7,13 +7,18 @@ import logging
 
 import pytest
 from django.test import Client
+from rest_framework.renderers import JSONRenderer
 
 pytestmark = [pytest.mark.django_db, pytest.mark.urls("tests.core.urls")]
 
 
 def envelope(response):
+    """The body, after checking it is encoded as DRF encodes every API answer: one JSON
+    format whichever layer (Django, DRF, the domain) made the error."""
     assert response["Content-Type"].startswith("application/json")
-    return json.loads(response.content)
+    body = json.loads(response.content)
+    assert response.content == JSONRenderer().render(body)
+    return body
 
 
 def test_unknown_path_is_404_json():
