@@ -43,7 +43,11 @@ class TicketTypeWriteSerializer(serializers.Serializer):
     name = fields.CharField(max_length=100, validators=[validate_line])
     description = fields.CharField(max_length=500, required=False, allow_blank=True,
                                    validators=[validate_line])
-    price = fields.DecimalField(max_digits=10, decimal_places=2, min_value=0)
+    price = fields.DecimalField(
+        max_digits=10, decimal_places=2, min_value=0,
+        help_text='At most two decimal places, 0 or more; a zero with a minus ("-0.00") is '
+                  '0.00.',
+    )
     currency = serializers.RegexField(
         r"^[A-Z]{3}$", error_messages={"invalid": "Use an ISO 4217 code such as EUR."}
     )

@@ -7,6 +7,10 @@ DRF's own fields read more than the schema says: `int()` takes fullwidth and Ara
 digits, IntegerField drops a zero fraction ("1.0", 1.0), and DecimalField takes fullwidth
 digits and exponents ("1e2"). A client sending those has a bug the service should name, not
 guess around.
+
+A decimal zero written with a minus ("-0", "-0.00") is zero: read as 0.00, so the answer,
+the stored value and later reads all say "0.00" (Decimal keeps the sign, and would echo
+"-0.00" back).
 """
 
 from __future__ import annotations
@@ -46,7 +50,8 @@ class DecimalField(serializers.DecimalField):
         text = str(data)  # a JSON 80.5 reads as "80.5"; 1e20 as "1e+20", refused
         if len(text) > LONGEST or not DECIMAL.fullmatch(text):
             self.fail("invalid")
-        return super().to_internal_value(text)
+        number = super().to_internal_value(text)
+        return number.copy_abs() if number.is_zero() else number
 
 
 class CharField(serializers.CharField):

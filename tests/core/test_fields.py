@@ -53,6 +53,54 @@ def test_decimals_in_the_schemas_pattern_are_read(value, read):
     assert str(price.run_validation(value)) == read
 
 
+# Zero as a client may write it: a minus or none, leading zeros, a point with up to two
+# zeros after it, as text or as a JSON number.
+written_zero = st.one_of(
+    st.builds(lambda sign, whole, fraction: f"{sign}{whole}{fraction}",
+              st.sampled_from(["", "-"]), st.text("0", min_size=1, max_size=4),
+              st.sampled_from(["", ".", ".0", ".00"])),
+    st.builds(lambda sign, fraction: f"{sign}.{fraction}",
+              st.sampled_from(["", "-"]), st.text("0", min_size=1, max_size=2)),
+    st.sampled_from([0, -0.0, 0.0]),
+)
+
+
+@given(value=written_zero)
+def test_a_zero_with_a_minus_reads_as_zero(value):
+    read = price.run_validation(value)
+    assert (str(read), read.is_signed()) == ("0.00", False)
+
+
+@given(value=st.decimals(min_value=-(10**8) + 1, max_value=10**8 - 1, places=2,
+                         allow_nan=False, allow_infinity=False))
+def test_a_decimal_reads_as_its_value_signed_only_below_zero(value):
+    read = price.run_validation(str(value))
+    assert read == value
+    assert read.is_signed() == (value < 0)
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("value", ["-0", "-0.00", "-.0", "-000.0", -0.0])
+def test_a_price_of_minus_zero_is_free_in_the_answer_the_row_and_later_reads(value):
+    event = EventFactory()
+    client = APIClient()
+    client.force_authenticate(event.organizer)
+    url = f"/api/v1/events/{event.pk}/ticket-types"
+    body = {"name": "Guest list", "price": value, "currency": "EUR", "capacity": 50,
+            "sales_start": "2020-01-01T00:00:00Z", "sales_end": event.starts_at.isoformat()}
+
+    created = client.post(url, body, format="json")
+    changed = client.patch(f"{url}/{created.json()['id']}", {"price": "5.00"}, format="json")
+    back = client.patch(f"{url}/{created.json()['id']}", {"price": value}, format="json")
+
+    assert (created.status_code, created.json()["price"]) == (201, "0.00")
+    assert (changed.status_code, back.status_code, back.json()["price"]) == (200, 200, "0.00")
+    stored = TicketType.objects.get().price
+    assert (str(stored), stored.is_signed()) == ("0.00", False)
+    assert client.get(url).json()["results"][0]["price"] == "0.00"
+    assert client.get(f"/api/v1/events/{event.pk}").json()["tickets"]["price_from"] == "0.00"
+
+
 @pytest.mark.django_db
 @pytest.mark.parametrize(("field", "value"), [
     ("price", "\uff11\uff10.\uff10\uff10"), ("price", "1e2"), ("capacity", "\uff15"),
