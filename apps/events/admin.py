@@ -162,9 +162,10 @@ class EventAdminForm(forms.ModelForm):
         # The service's own rules, checked here for a form error instead of a failed save.
         # (The instance still holds the stored values until the form is saved.)
         starts_at, ends_at = cleaned.get("starts_at"), cleaned.get("ends_at")
-        if self.instance.pk is not None and starts_at and ends_at:
+        if starts_at and ends_at:
+            stored = self.instance if self.instance.pk is not None else None
             try:
-                services.event_schedule_check(event=self.instance, starts_at=starts_at,
+                services.event_schedule_check(event=stored, starts_at=starts_at,
                                               ends_at=ends_at)
             except ApplicationError as exc:
                 self.add_error(None, exc.message)

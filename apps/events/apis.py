@@ -224,7 +224,10 @@ class EventListApi(Pages, CatalogueApi):
 
     @extend_schema(summary="Create a draft event",
                    description="Organizers create an event as a draft at a venue of the "
-                               "catalogue; it is public once published.",
+                               "catalogue; it is public once published. It starts in the "
+                               "future and its dates are at most "
+                               f"{services.EVENT_HORIZON_YEARS} years ahead (400 "
+                               "invalid_schedule otherwise).",
                    request=EventWriteSerializer,
                    responses={201: EventSerializer, **error_responses(400, 401, 403)})
     def post(self, request):
@@ -256,7 +259,12 @@ class EventDetailApi(EventObjectApi):
 
     @extend_schema(summary="Edit an event",
                    description="The event's organizer, or staff, changes the fields sent; "
-                               "cancelled and completed events do not change.",
+                               "cancelled and completed events do not change. A date sent "
+                               "that differs from the stored one is judged as on creation "
+                               "(a start in the future, dates at most "
+                               f"{services.EVENT_HORIZON_YEARS} years ahead); dates left as "
+                               "they are are not, so an event under way stays editable. A "
+                               "published event keeps its dates once it has started.",
                    request=EventWriteSerializer, responses={200: EventSerializer, **WRITE_ERRORS})
     def patch(self, request, ref: str):
         event = self.event(request, ref)

@@ -10,6 +10,7 @@ from apps.core.pictures import picture_url
 from apps.core.text import validate_line, validate_text
 from apps.events.availability import Availability
 from apps.events.models import Artist, Event, EventPicture, Performance, Venue
+from apps.events.services import EVENT_HORIZON, EVENT_HORIZON_YEARS
 from apps.events.validators import country_code_clean, validate_timezone_name
 from concert.api import fields
 
@@ -168,5 +169,10 @@ class EventWriteSerializer(serializers.Serializer):
     venue = serializers.SlugRelatedField(
         slug_field="slug", queryset=Venue.objects.all(), help_text="Venue slug."
     )
-    starts_at = AwareDateTimeField()
-    ends_at = AwareDateTimeField()
+    starts_at = AwareDateTimeField(help_text=(
+        "With a UTC offset. A start set (on a new event, or changed) must be in the future "
+        f"and at most {EVENT_HORIZON_YEARS} years ({EVENT_HORIZON.days} days) ahead; a start "
+        "left as it is is not judged again."))
+    ends_at = AwareDateTimeField(help_text=(
+        "With a UTC offset; after starts_at, and when set at most "
+        f"{EVENT_HORIZON_YEARS} years ({EVENT_HORIZON.days} days) ahead."))

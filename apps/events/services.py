@@ -173,6 +173,10 @@ EDITABLE_STATUSES = (EventStatus.DRAFT, EventStatus.PUBLISHED)
 # Buyers cancel until the event starts: a published event with sales is moved earlier only
 # to a start at least this far away, so they keep time to decide.
 RESCHEDULE_NOTICE = timedelta(hours=24)
+# How far ahead an event's dates may be set: 3 years (and a leap day). A date past it is a
+# slip of the keyboard (2062 for 2026, the year 9999) far more often than a plan.
+EVENT_HORIZON = timedelta(days=1096)
+EVENT_HORIZON_YEARS = EVENT_HORIZON.days // 365
 
 
 def _check_schedule(starts_at: datetime, ends_at: datetime) -> None:
@@ -201,7 +205,7 @@ def _require_editable(event: Event) -> None:
 @catalogue_write
 def event_create(*, organizer, venue: Venue, title: str, starts_at: datetime,
                  ends_at: datetime, description: str = "", slug: str | None = None) -> Event:
-    _check_schedule(starts_at, ends_at)
+    event_schedule_check(event=None, starts_at=starts_at, ends_at=ends_at)
     event = _create_with_slug(
         Event, title, "event", slug, organizer=organizer, venue=venue, title=title,
         description=description, starts_at=starts_at, ends_at=ends_at,
@@ -209,21 +213,43 @@ def event_create(*, organizer, venue: Venue, title: str, starts_at: datetime,
     return event
 
 
-def event_schedule_check(*, event: Event, starts_at: datetime, ends_at: datetime) -> None:
-    """The rules of moving an event (`event` as stored, the new times given):
+def event_schedule_check(*, event: Event | None, starts_at: datetime,
+                         ends_at: datetime) -> None:
+    """The rules of an event's dates, for a new event (`event` None) or one moved (`event`
+    as stored, the new times given):
     - it ends after it starts;
-    - a published event never moves into the past;
+    - a date set (each of a new event, each one changed) is at most EVENT_HORIZON ahead;
+    - a start set is in the future; a date left as it is is not judged again, so an event
+      under way keeps its other fields editable;
+    - a published event keeps its dates once it has started;
     - a published event with tickets sold moves earlier only to a start at least
       RESCHEDULE_NOTICE away, so its buyers keep the right to cancel;
     - no ticket type's sales end after the event does.
     """
     _check_schedule(starts_at, ends_at)
-    if (starts_at, ends_at) == (event.starts_at, event.ends_at):
+    stored = {} if event is None else {"starts_at": event.starts_at, "ends_at": event.ends_at}
+    given = {"starts_at": starts_at, "ends_at": ends_at}
+    changed = {name: value for name, value in given.items() if stored.get(name) != value}
+    if not changed:
         return
     now = timezone.now()
+    latest = now + EVENT_HORIZON
+    too_far = {name: [f"Must not be after {latest.isoformat()}."]
+               for name, value in changed.items() if value > latest}
+    if too_far:
+        raise ScheduleInvalid(
+            f"An event can be set at most {EVENT_HORIZON_YEARS} years ahead.", details=too_far)
+    if "starts_at" in changed and starts_at <= now:
+        raise ScheduleInvalid(
+            "An event cannot start in the past." if event is None
+            else "An event cannot be moved into the past.",
+            details={"starts_at": [f"Must be after {now.isoformat()}."]})
+    if event is None:
+        return
     if event.status == EventStatus.PUBLISHED and starts_at <= now:
-        raise ScheduleInvalid("A published event cannot be moved into the past.",
-                              details={"starts_at": [f"Must be after {now.isoformat()}."]})
+        raise ScheduleInvalid("A published event keeps its dates once it has started.",
+                              details={"ends_at": [f"The event started at "
+                                                   f"{starts_at.isoformat()}."]})
     if (event.status == EventStatus.PUBLISHED and starts_at < event.starts_at
             and starts_at < now + RESCHEDULE_NOTICE
             and event.ticket_types.filter(sold__gt=0).exists()):

@@ -471,3 +471,30 @@ def test_the_admin_refuses_what_the_api_refuses(operator_client, generation):
     # A venue in use: Django's admin sees the protected events before the service would.
     operator_client.post(f"/admin/events/venue/{event.venue_id}/delete/", {"post": "yes"})
     assert Venue.objects.filter(pk=event.venue_id).exists()
+
+
+@pytest.mark.parametrize(("days", "message"), [
+    (-1, "An event cannot start in the past."),
+    (3 * 366, "An event can be set at most 3 years ahead."),
+])
+def test_the_admin_dates_events_as_the_api_does(operator_client, organizer, days, message):
+    start = timezone.now().replace(microsecond=0) + timedelta(days=days)
+    end = start + timedelta(hours=3)
+    dates = {"starts_at_0": start.date().isoformat(), "starts_at_1": start.time().isoformat(),
+             "ends_at_0": end.date().isoformat(), "ends_at_1": end.time().isoformat()}
+
+    response = operator_client.post(f"{EVENTS_URL}add/", event_form(
+        organizer=organizer, venue=VenueFactory(), **dates))
+
+    assert form_errors(response) == {"__all__": [message]}
+    assert not Event.objects.exists()
+
+
+def test_the_admin_renames_an_event_under_way(operator_client):
+    event = EventFactory(starts_at=timezone.now().replace(microsecond=0) - timedelta(hours=1))
+
+    response = operator_client.post(f"{EVENTS_URL}{event.pk}/change/", event_form(
+        organizer=event.organizer, venue=event.venue, event=event, title="Encore"))
+
+    assert response.status_code == 302
+    assert Event.objects.get(pk=event.pk).title == "Encore"

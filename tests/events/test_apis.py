@@ -3,6 +3,7 @@ lineup and pictures, partner keys, the admin."""
 
 from __future__ import annotations
 
+import datetime as dt
 import uuid
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
@@ -12,9 +13,13 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
+from hypothesis import assume, given, settings
+from hypothesis import strategies as st
 from rest_framework.fields import DateTimeField
+from rest_framework.test import APIClient
 
 from apps.events.models import Event, EventPicture, EventStatus, Performance, Venue
+from apps.events.services import EVENT_HORIZON
 from tests.accounts.factories import UserFactory
 from tests.core.uploads import upload_picture
 from tests.events.factories import (
@@ -129,16 +134,20 @@ def test_organizer_creates_edits_publishes_cancels(api_client):
     venue = VenueFactory(slug="roundhouse-london", name="Roundhouse", city="London",
                          country="GB", timezone="Europe/London")
     as_user(api_client, organizer)
+    start = (timezone.now() + timedelta(days=200)).replace(hour=18, minute=0, second=0,
+                                                           microsecond=0)
+    summer = dt.timezone(timedelta(hours=1))
     created = api_client.post("/api/v1/events", {
         "title": "Folk on the Hill", "venue": "roundhouse-london",
-        "starts_at": "2031-07-04T19:00:00+01:00", "ends_at": "2031-07-04T23:00:00+01:00",
+        "starts_at": start.astimezone(summer).isoformat(),  # 19:00+01:00
+        "ends_at": (start + timedelta(hours=4)).astimezone(summer).isoformat(),
     }, format="json")
     assert created.status_code == 201
     event = Event.objects.get()
     assert created.json() == {
         "id": event.pk, "slug": "folk-on-the-hill", "title": "Folk on the Hill",
-        "description": "", "status": "draft", "starts_at": "2031-07-04T18:00:00Z",
-        "ends_at": "2031-07-04T22:00:00Z", "published_at": None, "cancelled_at": None,
+        "description": "", "status": "draft", "starts_at": iso(start),
+        "ends_at": iso(start + timedelta(hours=4)), "published_at": None, "cancelled_at": None,
         "venue": {"id": venue.pk, "slug": "roundhouse-london", "name": "Roundhouse",
                   "city": "London", "country": "GB", "timezone": "Europe/London"},
         "organizer": {"id": organizer.pk, "display_name": "Nina Promo"},
@@ -169,6 +178,126 @@ def test_organizer_creates_edits_publishes_cancels(api_client):
     frozen = api_client.patch(url, {"title": "Back on"}, format="json")
     assert frozen.status_code == 409
     assert frozen.json() == error("invalid_state", "A cancelled event can no longer be changed.")
+
+
+# Event dates over the whole calendar: naive or with any offset a datetime can carry, at the
+# calendar's ends, and near now (the past, the next years, past the horizon).
+offsets = st.integers(-1439, 1439).map(lambda minutes: dt.timezone(timedelta(minutes=minutes)))
+calendar = st.datetimes(min_value=datetime.min, max_value=datetime.max,
+                        timezones=st.none() | offsets)
+from_now = st.tuples(st.timedeltas(min_value=-EVENT_HORIZON, max_value=2 * EVENT_HORIZON),
+                     offsets)
+when = st.one_of(calendar, from_now, st.sampled_from([datetime.min, datetime.max]))
+length = st.timedeltas(min_value=timedelta(hours=-1), max_value=timedelta(days=3))
+
+
+def dates_to_send(start, ends, now: datetime) -> tuple[datetime, datetime]:
+    """The generated dates: one of the calendar as it is, one `from_now` at now + its delta;
+    an end given as a length after the start."""
+    def resolve(value) -> datetime:
+        if isinstance(value, tuple):
+            delta, offset = value
+            return (now + delta).astimezone(offset)
+        return value
+
+    starts_at = resolve(start)
+    try:
+        ends_at = starts_at + ends if isinstance(ends, timedelta) else resolve(ends)
+    except OverflowError:  # a length past the calendar's end: no date to send
+        assume(False)
+    return starts_at, ends_at
+
+
+def schedule_answer(starts_at: datetime, ends_at: datetime, before: datetime,
+                    after: datetime) -> tuple[int, str] | None:
+    """What the API answers two dates sent between `before` and `after` (None: too near a
+    bound to tell): a 400 in the envelope for any date outside the rules."""
+    try:
+        start, end = (None if value.tzinfo is None else value.astimezone(UTC)
+                      for value in (starts_at, ends_at))
+    except OverflowError:  # outside the calendar once in UTC
+        return 400, "invalid"
+    if start is None or end is None:
+        return 400, "invalid"
+    if end <= start:
+        return 400, "invalid_schedule"
+    if start <= before or end > after + EVENT_HORIZON:
+        return 400, "invalid_schedule"
+    if start <= after or end > before + EVENT_HORIZON:
+        return None
+    return 201, ""
+
+
+@settings(max_examples=120, deadline=None)
+@given(start=when, ends=st.one_of(when, length))
+def test_an_event_is_created_only_with_dates_from_now_to_the_horizon(start, ends):
+    client = APIClient()
+    client.force_authenticate(UserFactory(organizer=True))
+    venue = VenueFactory()
+    before = timezone.now()
+    starts_at, ends_at = dates_to_send(start, ends, before)
+    count = Event.objects.count()
+
+    response = client.post("/api/v1/events", {
+        "title": "Any day", "venue": venue.slug,
+        "starts_at": starts_at.isoformat(), "ends_at": ends_at.isoformat(),
+    }, format="json")
+
+    expected = schedule_answer(starts_at, ends_at, before, timezone.now())
+    assume(expected is not None)
+    body = response.json()
+    if expected[0] == 201:
+        assert response.status_code == 201, body
+        event = Event.objects.get(pk=body["id"])
+        assert (event.starts_at, event.ends_at) == (starts_at, ends_at)
+        assert body["starts_at"] == iso(starts_at)
+    else:
+        assert (response.status_code, body["error"]["code"]) == expected, body
+        assert set(body["error"]["details"]) <= {"starts_at", "ends_at"}
+        assert Event.objects.count() == count
+
+
+@settings(max_examples=120, deadline=None)
+@given(start=when, ends=st.one_of(when, length), draft=st.booleans())
+def test_an_event_is_moved_only_to_dates_from_now_to_the_horizon(start, ends, draft):
+    event = EventFactory(draft=draft)
+    client = APIClient()
+    client.force_authenticate(event.organizer)
+    before = timezone.now()
+    starts_at, ends_at = dates_to_send(start, ends, before)
+
+    response = client.patch(f"/api/v1/events/{event.pk}", {
+        "starts_at": starts_at.isoformat(), "ends_at": ends_at.isoformat(),
+    }, format="json")
+
+    expected = schedule_answer(starts_at, ends_at, before, timezone.now())
+    assume(expected is not None)
+    moved = Event.objects.get(pk=event.pk)
+    if expected[0] == 201:
+        assert response.status_code == 200, response.json()
+        assert (moved.starts_at, moved.ends_at) == (starts_at, ends_at)
+    else:
+        body = response.json()
+        assert (response.status_code, body["error"]["code"]) == expected, body
+        assert (moved.starts_at, moved.ends_at) == (event.starts_at, event.ends_at)
+
+
+def test_an_event_under_way_takes_a_new_title_and_its_own_dates_again(api_client):
+    started = timezone.now() - timedelta(hours=1)
+    event = EventFactory(starts_at=started, title="Before")
+    client = as_user(api_client, event.organizer)
+
+    renamed = client.patch(f"/api/v1/events/{event.pk}", {"title": "After"}, format="json")
+    same_dates = client.patch(f"/api/v1/events/{event.pk}", {
+        "title": "Again", "starts_at": iso(event.starts_at), "ends_at": iso(event.ends_at)},
+        format="json")
+    moved = client.patch(f"/api/v1/events/{event.pk}", {
+        "starts_at": iso(started - timedelta(hours=1))}, format="json")
+
+    assert (renamed.status_code, renamed.json()["title"]) == (200, "After")
+    assert (same_dates.status_code, same_dates.json()["title"]) == (200, "Again")
+    assert (moved.status_code, moved.json()["error"]["code"]) == (400, "invalid_schedule")
+    assert Event.objects.get(pk=event.pk).starts_at == started
 
 
 def test_drafts_are_deleted(api_client):

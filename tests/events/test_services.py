@@ -149,21 +149,56 @@ def test_sets_fall_inside_their_event():
     assert services.event_update(event=event, data={"ends_at": earlier_end}).ends_at == earlier_end
 
 
-def test_a_published_event_never_moves_into_the_past():
-    event = EventFactory()
-    draft = EventFactory(draft=True)
+def test_no_event_starts_in_the_past_or_past_the_horizon():
+    organizer, venue = UserFactory(organizer=True), VenueFactory()
     past = timezone.now() - timedelta(hours=2)
-
-    with pytest.raises(ScheduleInvalid) as error:
-        services.event_update(event=event, data={"starts_at": past,
-                                                 "ends_at": past + timedelta(hours=1)})
-
-    assert error.value.message == "A published event cannot be moved into the past."
-    assert list(error.value.details) == ["starts_at"]
-    # A draft sells nothing: its organizer may still sort out its dates.
-    moved = services.event_update(event=draft, data={"starts_at": past,
+    far = timezone.now() + services.EVENT_HORIZON + timedelta(minutes=1)
+    refusals = {}
+    for when in (past, far):
+        with pytest.raises(ScheduleInvalid) as error:
+            services.event_create(organizer=organizer, venue=venue, title="Someday",
+                                  starts_at=when, ends_at=when + timedelta(hours=1))
+        refusals[when] = (error.value.message, list(error.value.details))
+    for event in (EventFactory(), EventFactory(draft=True)):
+        with pytest.raises(ScheduleInvalid) as error:
+            services.event_update(event=event, data={"starts_at": past,
                                                      "ends_at": past + timedelta(hours=1)})
-    assert moved.starts_at == past
+        refusals[event.status] = (error.value.message, list(error.value.details))
+        with pytest.raises(ScheduleInvalid) as error:  # a long event ends past it too
+            services.event_update(event=event, data={"ends_at": far})
+        refusals[event.status, "end"] = (error.value.message, list(error.value.details))
+
+    assert refusals == {
+        past: ("An event cannot start in the past.", ["starts_at"]),
+        far: ("An event can be set at most 3 years ahead.", ["starts_at", "ends_at"]),
+        "published": ("An event cannot be moved into the past.", ["starts_at"]),
+        "draft": ("An event cannot be moved into the past.", ["starts_at"]),
+        ("published", "end"): ("An event can be set at most 3 years ahead.", ["ends_at"]),
+        ("draft", "end"): ("An event can be set at most 3 years ahead.", ["ends_at"]),
+    }
+    assert not Event.objects.filter(title="Someday").exists()
+
+
+def test_an_event_under_way_stays_editable_and_a_published_one_keeps_its_dates():
+    """Dates left as they are are not judged again: the start of an event under way (in
+    the past by now) does not stop a new title, nor a draft's later end."""
+    started = timezone.now() - timedelta(hours=1)
+    published = EventFactory(starts_at=started)
+    draft = EventFactory(draft=True, starts_at=started)
+
+    renamed = services.event_update(event=published, data={"title": "Encore",
+                                                           "starts_at": started})
+    longer = services.event_update(event=draft, data={"ends_at": draft.ends_at
+                                                      + timedelta(hours=1)})
+    with pytest.raises(ScheduleInvalid) as error:
+        services.event_update(event=published, data={"ends_at": published.ends_at
+                                                     + timedelta(hours=1)})
+
+    assert (renamed.title, renamed.starts_at) == ("Encore", started)
+    assert longer.ends_at == started + timedelta(hours=5)
+    assert error.value.message == "A published event keeps its dates once it has started."
+    published.refresh_from_db()
+    assert published.ends_at == started + timedelta(hours=4)
 
 
 def test_with_tickets_sold_an_event_moves_earlier_only_with_notice_for_its_buyers():
