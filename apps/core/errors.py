@@ -71,6 +71,13 @@ class SignedUrlInvalid(ApplicationError):
     default_message = "The link is invalid or has expired."
 
 
+class UploadFormInvalid(ApplicationError):
+    """A presigned POST form S3 would not take as sent (the local stand-in refuses it too)."""
+
+    status_code, code = status.HTTP_400_BAD_REQUEST, "upload_form_invalid"
+    default_message = "The upload form is not one S3 would take."
+
+
 class UploadIncomplete(Conflict):
     code = "upload_incomplete"
     default_message = "The file has not been uploaded yet."

@@ -6,7 +6,6 @@ from django.http import FileResponse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse
 from rest_framework import status
-from rest_framework.parsers import MultiPartParser
 from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -23,6 +22,7 @@ from apps.files.serializers import (
 )
 from concert.api.annotations import extend_schema
 from concert.api.pagination import Pages
+from concert.api.parsers import S3PostFormParser
 from concert.api.schema import error_responses
 
 AUTH_ERRORS = (401, 403)
@@ -132,13 +132,15 @@ TOKEN = OpenApiParameter("token", OpenApiTypes.STR, OpenApiParameter.QUERY, requ
 class LocalUploadApi(SignedUrlApi):
     # The signed token pins the size; the service checks Content-Length against it.
     bounds_own_body = True
-    parser_classes = [MultiPartParser]  # an S3 POST form, as the presigned one is
+    parser_classes = [S3PostFormParser]  # an S3 POST form, as the presigned one is
 
     @extend_schema(
         operation_id="files_local_upload",
         summary="Upload to local storage (the `upload.url` without an S3 bucket)",
         description="Without an S3 bucket the presigned form posts here, as it would to S3; the "
-                    "signed token in the URL is the only credential and pins the size.",
+                    "signed token in the URL is the only credential and pins the size. As S3 "
+                    "does, it takes one file, in the form's last field, `file`: a field after "
+                    "it or a second file is 400 `upload_form_invalid`.",
         parameters=[TOKEN],
         request={"multipart/form-data": OpenApiTypes.OBJECT},
         responses={204: None, **error_responses(400, 403, 404, 409, 503)},

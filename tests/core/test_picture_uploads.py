@@ -15,9 +15,12 @@ from pathlib import Path
 from typing import NamedTuple
 
 import pytest
+from django.core.files.storage import storages
 from django.core.management import call_command
 from django.test import Client
 from django.utils import timezone
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from PIL import Image
 from rest_framework.test import APIClient
 
@@ -423,3 +426,55 @@ def test_a_form_posted_twice_keeps_one_object_the_last(local_files, client, targ
     with django_capture_on_commit_callbacks(execute=True):
         assert target.take(client, body["id"]).status_code in (200, 201)
     assert uploaded_objects("local") == []
+
+
+def form_body(parts: list[tuple[str, bytes, str | None]]) -> tuple[bytes, str]:
+    """A multipart/form-data body of (name, value, file name or None) parts, in that order."""
+    boundary = "S3FormBoundary7MA4YWxk"
+    body = b""
+    for name, value, filename in parts:
+        disposition = f'form-data; name="{name}"' + (f'; filename="{filename}"' if filename
+                                                     else "")
+        head = f"--{boundary}\r\nContent-Disposition: {disposition}\r\n"
+        if filename:
+            head += "Content-Type: application/octet-stream\r\n"
+        body += head.encode() + b"\r\n" + value + b"\r\n"
+    return body + f"--{boundary}--\r\n".encode(), f"multipart/form-data; boundary={boundary}"
+
+
+# The fields of a picture upload's form and up to three file parts, in any order.
+form_orders = st.integers(0, 3).flatmap(lambda files: st.permutations(
+    ["key", "Content-Type", *(f"file {n}" for n in range(files))]))
+
+
+@settings(max_examples=60, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(order=form_orders)
+def test_the_local_stand_in_takes_one_file_as_the_forms_last_field_as_s3_does(
+        local_files, order):
+    """S3 reads a POST form up to its file and ignores what follows; it refuses a second
+    file. The stand-in refuses both, and stores nothing then, so a client that S3 would
+    break fails in local development too."""
+    upload = ask_upload(client_of(UserFactory()), "/api/v1/me/avatar/uploads")["upload"]
+    fields, files = upload["fields"], [part for part in order if part.startswith("file")]
+    parts = [("file", part.encode() * 10, "avatar.png") if part in files
+             else (part, fields[part].encode(), None) for part in order]
+    body, content_type = form_body(parts)
+
+    response = Client().post(upload["url"], body, content_type=content_type)
+
+    after_file = order[order.index(files[0]) + 1:] if files else []
+    if not files:
+        refusal = ("invalid_request", {"file": "Required."})
+    elif len(files) > 1:
+        refusal = ("upload_form_invalid", {"files": len(files)})
+    elif after_file:
+        refusal = ("upload_form_invalid", {"after_file": sorted(after_file)})
+    else:
+        assert response.status_code == 204
+        with storages["files"].open(fields["key"]) as stored:
+            assert stored.read() == files[0].encode() * 10
+        return
+    assert response.status_code == 400
+    assert (error(response)[1], response.json()["error"]["details"]) == refusal
+    assert not storages["files"].exists(fields["key"])
