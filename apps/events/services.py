@@ -12,6 +12,7 @@ from django.db import IntegrityError, models, transaction
 from django.utils import timezone
 from django.utils.text import slugify
 
+from apps.core.db import retry_on_lock_conflict
 from apps.core.errors import InvalidState
 from apps.core.models import PictureUpload
 from apps.core.picture_uploads import (
@@ -187,9 +188,11 @@ def _check_schedule(starts_at: datetime, ends_at: datetime) -> None:
 def _locked(event: Event) -> Event:
     """The event's row, locked until the transaction ends: status changes, schedule changes
     and lineup changes of one event run one at a time."""
-    return Event.objects.select_for_update().select_related("venue", "organizer").get(
-        pk=event.pk
-    )
+    # The lock alone first: FOR UPDATE on a join would lock the venue's and the organizer's
+    # rows too, and a check-in by the organizer (its foreign key share-locks their row)
+    # would then deadlock with an event cancellation voiding that ticket.
+    Event.objects.select_for_update().filter(pk=event.pk).values_list("pk").get()
+    return Event.objects.select_related("venue", "organizer").get(pk=event.pk)
 
 
 def _require_status(event: Event, status: EventStatus, done: str) -> None:
@@ -307,6 +310,7 @@ def event_publish(*, event: Event) -> Event:
     return event
 
 
+@retry_on_lock_conflict(busy_message="Too many changes to this event at once; try again.")
 @catalogue_write
 def event_cancel(*, event: Event) -> Event:
     """Cancels a published event and, in the same transaction, every order for it."""

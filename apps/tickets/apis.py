@@ -30,16 +30,17 @@ from concert.api.annotations import extend_schema, extend_schema_view
 from concert.api.pagination import Pages
 from concert.api.schema import error_responses
 
-IDEMPOTENCY_KEY = re.compile(r"^[\x21-\x7e]{1,255}$")
+# Visible ASCII but the comma: two Idempotency-Key headers arrive joined by one.
+IDEMPOTENCY_KEY = re.compile(r"^[\x21-\x2b\x2d-\x7e]{1,255}$")
 
 IDEMPOTENCY_HEADER = OpenApiParameter(
     "Idempotency-Key", str, OpenApiParameter.HEADER, required=True,
     description=(
-        "Required; 1-255 visible ASCII characters, new for each order the buyer means to "
-        "place (a UUID, say), and the same on every retry of it. A retry with the same key "
-        "and body within 24 hours returns the first order (201, same body) instead of "
-        "ordering again, so an answer lost after the order was made (a timeout, a 503) "
-        "never buys twice; the same key with another body is refused (422 "
+        "Required; 1-255 visible ASCII characters but the comma, new for each order the "
+        "buyer means to place (a UUID, say), and the same on every retry of it. A retry "
+        "with the same key and body within 24 hours returns the first order (201, same "
+        "body) instead of ordering again, so an answer lost after the order was made (a "
+        "timeout, a 503) never buys twice; the same key with another body is refused (422 "
         "idempotency_key_reused). Refused attempts (sold out, say) keep no key."
     ),
 )
@@ -216,7 +217,8 @@ class OrderListApi(Pages, TicketsApi):
             ]})
         if not IDEMPOTENCY_KEY.match(key):
             raise ValidationError(
-                {"Idempotency-Key": ["Use 1 to 255 visible ASCII characters."]}
+                {"Idempotency-Key": ["Use one key of 1 to 255 visible ASCII characters, "
+                                     "no comma."]}
             )
         serializer = OrderCreateSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
@@ -234,7 +236,9 @@ class OrderListApi(Pages, TicketsApi):
 class OrderDetailApi(TicketsApi):
     @extend_schema(
         summary="Get an order",
-        description="One of the caller's own orders with its tickets.",
+        description="One of the caller's own orders with its tickets. Staff (operators) "
+                    "read any order, for support; everyone else gets 404 for an order not "
+                    "theirs.",
         operation_id="orders_retrieve",
         responses={200: OrderSerializer, **error_responses(401, 403, 404)},
     )
@@ -247,13 +251,16 @@ class OrderCancelApi(TicketsApi):
     @extend_schema(
         summary="Cancel an order",
         description="The buyer cancels an order until the event starts; its tickets become void "
-                    "and their places go back on sale.",
+                    "and their places go back on sale. Staff (operators) cancel any order, "
+                    "also after the start; everyone else gets 404 for an order not theirs. "
+                    "An order with a ticket already checked in is not cancelled.",
         operation_id="orders_cancel",
         request=None,
         responses={
             200: OrderSerializer,
             **error_responses(401, 403, 404, 409, descriptions={
-                409: "already_cancelled, or cancellation_closed (the event has started).",
+                409: "already_cancelled, cancellation_closed (the event has started), or "
+                     "tickets_used (details: tickets, the ids checked in).",
             }),
         },
     )

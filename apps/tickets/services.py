@@ -316,6 +316,7 @@ def _event_status_shared_lock(event_id: int) -> str | None:
     `event_cancel` locks the event row exclusively, so a cancellation waits for orders in
     flight (and then cancels them), and an order arriving after it reads `cancelled`.
     Shared, not exclusive: orders for the same event do not queue behind each other here.
+    A buyer's cancellation takes it first too, as the event's cancellation does.
     """
     if connection.vendor != "mysql":
         return Event.objects.filter(pk=event_id).values_list("status", flat=True).first()
@@ -432,12 +433,17 @@ def order_cancel(*, order: Order, actor, as_operator: bool = False) -> Order:
     if not staff and order.buyer_id != actor.pk:
         raise NotFound("Order not found.")
     with transaction.atomic():
+        # Locks in the order an event's cancellation takes them: the event's row (shared
+        # here), the order's, its tickets', so the two never wait on each other crosswise
+        # (the order's update share-locks the event through its foreign key anyway).
+        _event_status_shared_lock(order.event_id)
         starts_at = Event.objects.filter(pk=order.event_id).values_list(
             "starts_at", flat=True
         ).get()
         now = timezone.now()
         if not staff and now >= starts_at:
             raise errors.CancellationClosed(details={"starts_at": starts_at.isoformat()})
+        Order.objects.select_for_update().filter(pk=order.pk).values_list("pk").get()
         # Locking the tickets orders this against a check-in at the door: a scan that comes
         # first makes the cancellation refuse, one that comes after finds the ticket void.
         used = [pk for pk, status in Ticket.objects.select_for_update()
@@ -504,6 +510,7 @@ def idempotency_keys_purge(*, now: datetime | None = None) -> int:
 # Check-in ---------------------------------------------------------------------------------
 
 
+@retry_on_lock_conflict(busy_message="Too many scans at once; try again.")
 def ticket_check_in(*, event: Event, code: str, actor) -> Ticket:
     """One conditional update (`valid` → `used`): two scanners racing for one code admit
     once, and a retried scan reports the first one."""

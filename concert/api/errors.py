@@ -12,6 +12,7 @@ from django.http import Http404, HttpResponse
 from rest_framework import exceptions, status
 from rest_framework.views import exception_handler as drf_exception_handler
 
+from apps.core.db import RETRYABLE_DB_ERRORS
 from apps.core.errors import ApplicationError
 from concert.api.json import json_response
 
@@ -54,6 +55,14 @@ def exception_handler(exc: Exception, context: dict[str, Any]):
         response = error_response(exc.status_code, exc.code, exc.message, exc.details)
         if exc.retry_after is not None:
             response["Retry-After"] = str(exc.retry_after)
+        return response
+    if isinstance(exc, OperationalError) and exc.args and exc.args[0] in RETRYABLE_DB_ERRORS:
+        # Two writes met on the same rows (a deadlock, a lock wait timeout): the database is
+        # up, and the request may be sent again at once.
+        logger.warning("lock conflict: %s", exc)
+        response = error_response(status.HTTP_503_SERVICE_UNAVAILABLE, "unavailable",
+                                  "Too many changes at once; try again.")
+        response["Retry-After"] = "1"
         return response
     if isinstance(exc, OperationalError):
         logger.warning("database unavailable: %s", exc)

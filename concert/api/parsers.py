@@ -1,5 +1,6 @@
-"""Request body parsers: DRF's JSON parser, with nesting too deep for Python a 400; the
-multipart form of a presigned S3 POST, read in S3's order."""
+"""Request body parsers: DRF's JSON parser, with nesting too deep for Python or numbers too
+long for it a 400 that names the limit; the multipart form of a presigned S3 POST, read in
+S3's order."""
 
 from __future__ import annotations
 
@@ -16,6 +17,11 @@ class JSONParser(parsers.JSONParser):
             return super().parse(stream, media_type, parser_context)
         except RecursionError:
             raise ParseError("JSON parse error - the document is nested too deeply.") from None
+        except ParseError as exc:
+            if "set_int_max_str_digits" in str(exc.detail):  # Python's own advice, not ours
+                raise ParseError("JSON parse error - a number has more than 4300 digits.") \
+                    from None
+            raise
 
 
 class _PartsAfterFile(multipartparser.MultiPartParser):

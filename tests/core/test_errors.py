@@ -97,3 +97,14 @@ def test_json_nested_too_deeply_is_a_400(body):
         "message": "JSON parse error - the document is nested too deeply.",
         "details": {},
     }}
+
+
+def test_a_number_too_long_for_python_is_a_400_that_names_the_limit():
+    response = Client().post("/widgets/", '{"size": ' + "9" * 5000 + "}",
+                             content_type="application/json")
+    assert response.status_code == 400
+    assert envelope(response)["error"] == {
+        "code": "parse_error",
+        "message": "JSON parse error - a number has more than 4300 digits.",
+        "details": {},
+    }

@@ -49,6 +49,17 @@ def test_database_outage_inside_a_view_is_a_json_503():
     }}
 
 
+@pytest.mark.django_db
+@pytest.mark.urls("tests.core.urls")
+def test_a_deadlock_left_unretried_is_a_503_that_says_try_again_not_database_down():
+    response = Client().get("/db-busy/")
+    assert response.status_code == 503
+    assert response["Retry-After"] == "1"
+    assert response.json()["error"] == {
+        "code": "unavailable", "message": "Too many changes at once; try again.", "details": {},
+    }
+
+
 @pytest.mark.mysql
 @pytest.mark.django_db
 def test_secrets_manager_error_becomes_a_database_operational_error(aws):

@@ -61,8 +61,18 @@ def db_down(request):
     raise OperationalError(2003, "Can't connect to MySQL server")
 
 
+@api_view(["GET"])
+@authentication_classes([])
+@permission_classes([AllowAny])
+def db_busy(request):
+    from django.db.utils import OperationalError
+
+    raise OperationalError(1213, "Deadlock found when trying to get lock")
+
+
 urlpatterns = [
     path("db-down/", db_down),
+    path("db-busy/", db_busy),
     path("echo/", echo),
     path("png/", png),
     path("widgets/", widgets),

@@ -111,6 +111,7 @@ def test_sold_out_and_bad_input_answer_in_the_envelope():
         {"ticket_type": ticket_type.pk, "quantity": 1},
         {"ticket_type": ticket_type.pk, "quantity": 1}]}, format="json", HTTP_IDEMPOTENCY_KEY="3")
     bad_key = client.post(url, one, format="json", HTTP_IDEMPOTENCY_KEY="x" * 256)
+    joined = client.post(url, one, format="json", HTTP_IDEMPOTENCY_KEY="k1,k2")  # two headers
     no_key = client.post(url, one, format="json")
     foreign = client.post(url, {"event": EventFactory().pk, "items": [
         {"ticket_type": ticket_type.pk, "quantity": 1}]}, format="json", HTTP_IDEMPOTENCY_KEY="4")
@@ -126,9 +127,11 @@ def test_sold_out_and_bad_input_answer_in_the_envelope():
     assert (twice.status_code, twice.json()["error"]["details"]) == (
         400, {"items": ["List each ticket type once."]}
     )
-    assert (bad_key.status_code, bad_key.json()["error"]["details"]) == (
-        400, {"Idempotency-Key": ["Use 1 to 255 visible ASCII characters."]}
-    )
+    for refused in (bad_key, joined):
+        assert (refused.status_code, refused.json()["error"]["details"]) == (
+            400, {"Idempotency-Key": ["Use one key of 1 to 255 visible ASCII characters, "
+                                      "no comma."]}
+        )
     assert (no_key.status_code, no_key.json()["error"]["details"]) == (400, {"Idempotency-Key": [
         "This header is required: a new value for each order, the same on its retries."]})
     assert (foreign.status_code, foreign.json()) == (400, error(
