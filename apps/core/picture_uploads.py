@@ -40,7 +40,7 @@ from apps.core.storage import PresignedUpload
 
 logger = logging.getLogger(__name__)
 
-UPLOADS_PREFIX = "uploads/pictures/"
+UPLOADS_PREFIX = f"{storage.UPLOADS_PREFIX}pictures/"
 # Uploads an account may hold open at once (asked for, their POST still valid, not taken):
 # each may put PICTURE_UPLOAD_MAX_BYTES in the bucket until the lifecycle rule expires it,
 # so this bounds what one account can park there per UPLOAD_URL_TTL.

@@ -5,8 +5,8 @@ With a bucket it is django-storages' S3 backend and clients use presigned URLs (
 "files_links" storage signs them, by the endpoint clients reach S3 at). Without one it is
 Django's file-system storage on FILES_ROOT, and the service hands out signed URLs of its
 own that mimic S3's: the client posts the returned `fields` plus a `file` part to `url`,
-whichever storage issued them. Everything else (size, checksum, delete) goes through the
-Storage API, the same for both.
+whichever storage issued them. Everything else (size, checksum, copy, delete) works the same
+for both: through the Storage API, or S3's own calls where it has no equivalent.
 """
 
 from __future__ import annotations
@@ -30,10 +30,17 @@ from apps.core.errors import SignedUrlInvalid, StorageUnavailable
 
 logger = logging.getLogger(__name__)
 
+# Where presigned forms put objects, and nowhere else: a form stays valid for UPLOAD_URL_TTL
+# whatever the service does meanwhile, so an object a form can reach is never what the
+# service keeps. In S3 the bucket's lifecycle rule expires what is left under it.
+UPLOADS_PREFIX = "uploads/"
 UPLOAD_URL_TTL = dt.timedelta(minutes=15)
 DOWNLOAD_URL_TTL = dt.timedelta(minutes=5)
 SSE_ALGORITHM = "AES256"
 CHUNK_BYTES = 1024 * 1024
+# Objects up to this size are copied by one CopyObject, larger ones in parts of this size
+# copied side by side (UploadPartCopy), which keeps a copy of gigabytes within a request.
+COPY_PART_BYTES = 128 * 1024 * 1024
 # Without s3:ListBucket (the service's role has none) S3 answers a missing key with 403.
 MISSING_KEY_CODES = frozenset({"404", "NoSuchKey", "403", "AccessDenied"})
 UPLOAD_SALT = "files.local.upload"
@@ -108,8 +115,11 @@ def _is_aws_error(exc: Exception) -> bool:
 def presign_upload(
     *, key: str, content_type: str, min_size: int, max_size: int
 ) -> PresignedUpload:
-    """A POST form for one object at `key`: its type is `content_type`, its size in
-    [min_size, max_size]; S3 (or the local stand-in) refuses any other."""
+    """A POST form for one object at `key`, under UPLOADS_PREFIX: its type is
+    `content_type`, its size in [min_size, max_size]; S3 (or the local stand-in) refuses any
+    other."""
+    if not key.startswith(UPLOADS_PREFIX):
+        raise ValueError(f"forms only write under {UPLOADS_PREFIX}, not at {key!r}")
     expires_at = timezone.now() + UPLOAD_URL_TTL
     if is_local(files_storage()):
         grant = UploadGrant(key=key, min_size=min_size, max_size=max_size,
@@ -168,6 +178,43 @@ def stat(*, key: str) -> StoredObject | None:
                 return None
             raise
     return StoredObject(head["ContentLength"], head.get("ContentType", ""))
+
+
+def copy(*, source: str, target: str) -> StoredObject | None:
+    """Copies the object at `source` to `target`; answers the copy's size and type, None
+    when there is nothing at `source`. S3 copies one object whole (one CopyObject, or parts
+    that all copy the object the copy began with); a file on disk written again while it is
+    copied may give a copy of neither, so what counts is the copy, checked after."""
+    storage = files_storage()
+    if is_local(storage):
+        with _unavailable("copy"):
+            try:
+                with storage.open(source, "rb") as stored:
+                    storage.save(target, stored)
+            except FileNotFoundError:
+                return None
+    else:
+        from boto3.s3.transfer import TransferConfig
+        from botocore.exceptions import ClientError
+
+        config = TransferConfig(multipart_threshold=COPY_PART_BYTES,
+                                multipart_chunksize=COPY_PART_BYTES)
+        with _unavailable("copy object"):
+            try:
+                # s3transfer reads the source's ETag first and copies each part only if
+                # the source still has it (x-amz-copy-source-if-match).
+                storage.connection.meta.client.copy(
+                    {"Bucket": storage.bucket_name, "Key": source}, storage.bucket_name, target,
+                    ExtraArgs={"ServerSideEncryption": SSE_ALGORITHM}, Config=config,
+                )
+            except ClientError as exc:
+                if exc.response.get("Error", {}).get("Code") in MISSING_KEY_CODES:
+                    return None
+                raise
+    copied = stat(key=target)
+    if copied is None:
+        raise StorageUnavailable()
+    return copied
 
 
 def sha256(*, key: str) -> str:

@@ -90,13 +90,15 @@ class FileDetailApi(FilesApi):
 class FileCompleteApi(FilesApi):
     @extend_schema(
         summary="Confirm an upload",
-        description="After posting the presigned form: checks the stored object against the "
-                    "declared size, type and checksum and marks the file uploaded.",
+        description="After posting the presigned form: copies the upload to where no form "
+                    "writes, checks the copy against the declared size, type and checksum, "
+                    "marks the file uploaded and deletes the upload. Whatever the form posts "
+                    "afterwards, downloads get the copy checked here.",
         request=None,
         responses={200: FileSerializer, **error_responses(
             *AUTH_ERRORS, 404, 409, 503, descriptions={409: (
                 "`upload_incomplete`: nothing uploaded yet; `upload_mismatch`: the upload is "
-                "not the declared size, type or checksum and was deleted."
+                "not the declared size, type or checksum and was deleted (post it again)."
             )},
         )},
     )

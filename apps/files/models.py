@@ -27,7 +27,13 @@ class File(TimeStampedModel):
     sha256 = models.CharField(
         max_length=64, blank=True, help_text="Declared SHA-256 (hex), checked on upload."
     )
-    key = models.CharField(max_length=300, unique=True, editable=False)
+    # One key, wherever the object is now: files uploaded before uploads had a prefix of
+    # their own are under files/ already and keep theirs.
+    key = models.CharField(
+        max_length=300, unique=True, editable=False,
+        help_text="Where the object is: its upload while pending (uploads/files/...), its copy "
+                  "under files/ once uploaded.",
+    )
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.PENDING)
     uploaded_at = models.DateTimeField(null=True, blank=True)
 
@@ -45,6 +51,11 @@ class File(TimeStampedModel):
                     | models.Q(status="uploaded", uploaded_at__isnull=False)
                 ),
                 name="files_file_uploaded_at_matches_status",
+            ),
+            # An uploaded file is never where a presigned form may still write.
+            models.CheckConstraint(
+                condition=models.Q(status="pending") | ~models.Q(key__startswith="uploads/"),
+                name="files_file_uploaded_key_not_an_upload",
             ),
         ]
 

@@ -24,7 +24,13 @@ from apps.core.errors import (
     UploadIncomplete,
 )
 from apps.core.picture_uploads import picture_upload_open
-from apps.core.storage import DownloadGrant, PresignedDownload, PresignedUpload, UploadGrant
+from apps.core.storage import (
+    DownloadGrant,
+    PresignedDownload,
+    PresignedUpload,
+    StoredObject,
+    UploadGrant,
+)
 from apps.files.errors import (
     FileNotUploaded,
     StorageQuotaExceeded,
@@ -42,13 +48,17 @@ CHECKSUM_MAX_BYTES = 100 * 1024 * 1024
 # Room for the multipart boundaries and form fields around the file part.
 FORM_OVERHEAD_BYTES = 64 * 1024
 KEY_NAME_MAX = 100
+# A file's object lives under UPLOADS_PREFIX while it is pending (its form writes there) and
+# under FILES_PREFIX once complete (a copy no form can reach).
+FILES_PREFIX = "files/"
+UPLOADS_PREFIX = f"{storage.UPLOADS_PREFIX}files/"
 
 
-def file_key(*, owner_id: int, name: str) -> str:
-    """files/<owner>/<random>/<name>: per user, unguessable, still readable in the bucket."""
+def file_key(*, owner_id: int, name: str, prefix: str = FILES_PREFIX) -> str:
+    """<prefix><owner>/<random>/<name>: per user, unguessable, still readable in the bucket."""
     ascii_name = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode()
     safe = re.sub(r"[^A-Za-z0-9._-]+", "_", ascii_name)[:KEY_NAME_MAX].strip("._") or "file"
-    return f"files/{owner_id}/{secrets.token_urlsafe(16)}/{safe}"
+    return f"{prefix}{owner_id}/{secrets.token_urlsafe(16)}/{safe}"
 
 
 def file_create(
@@ -65,7 +75,7 @@ def file_create(
             raise StorageQuotaExceeded(details={"quota": quota, "used": used, "size": size})
         file = File.objects.create(
             owner=owner, name=name, content_type=content_type, size=size, sha256=sha256,
-            key=file_key(owner_id=owner.pk, name=name),
+            key=file_key(owner_id=owner.pk, name=name, prefix=UPLOADS_PREFIX),
         )
         upload = storage.presign_upload(key=file.key, content_type=content_type, min_size=size,
                                         max_size=size)
@@ -73,34 +83,74 @@ def file_create(
 
 
 def file_complete(*, file: File) -> File:
-    """Marks the file uploaded once the stored object is there and is what was declared."""
+    """Marks the file uploaded once its upload is what was declared, kept where no form
+    writes: the upload is copied to a key of its own under FILES_PREFIX and the copy is what
+    is checked, recorded and downloaded. The form stays valid for minutes and may write the
+    upload again at any moment, before the copy or after it, never to the copy."""
     if file.status == File.Status.UPLOADED:
         return file
-    stored = storage.stat(key=file.key)
-    if stored is None:
-        raise UploadIncomplete()
-    problems: dict[str, str] = {}
-    if stored.size != file.size:
-        problems["size"] = f"Declared {file.size} bytes, received {stored.size}."
-    elif stored.content_type is not None and stored.content_type != file.content_type:
-        problems["content_type"] = (
-            f"Declared {file.content_type!r}, received {stored.content_type!r}."
-        )
-    elif file.sha256 and storage.sha256(key=file.key) != file.sha256:
-        problems["sha256"] = "The content does not match the declared SHA-256."
+    final_key = file_key(owner_id=file.owner_id, name=file.name)
+    copied = storage.copy(source=file.key, target=final_key)
+    if copied is None:
+        return _completed_meanwhile(file)
+    try:
+        problems = _mismatches(file, copied, key=final_key)
+    except BaseException:
+        _delete_quietly(final_key)
+        raise
     if problems:
-        # The object is not what the owner announced: nobody should ever download it.
+        # Not what the owner announced: nobody should ever download it.
+        _delete_quietly(final_key)
         storage.delete(key=file.key)
         raise UploadMismatch(details=problems)
     now = timezone.now()
-    with transaction.atomic():
-        File.objects.filter(pk=file.pk, status=File.Status.PENDING).update(
-            status=File.Status.UPLOADED, uploaded_at=now, updated_at=now
-        )
-        current = File.objects.filter(pk=file.pk).first()
+    try:
+        with transaction.atomic():
+            # Only from the upload copied: a concurrent complete that got there first, or a
+            # delete, leaves nothing to mark and this copy is nobody's.
+            marked = File.objects.filter(
+                pk=file.pk, status=File.Status.PENDING, key=file.key
+            ).update(status=File.Status.UPLOADED, key=final_key, uploaded_at=now, updated_at=now)
+            current = File.objects.filter(pk=file.pk).first()
+    except BaseException:
+        _delete_quietly(final_key)
+        raise
+    # The upload once copied, or the copy when nothing was marked. An upload that cannot be
+    # deleted expires with the bucket's rule; a copy is logged.
+    _delete_quietly(file.key if marked else final_key)
     if current is None:
         raise NotFound("File not found.")
     return current
+
+
+def _mismatches(file: File, copied: StoredObject, *, key: str) -> dict[str, str]:
+    """How the object at `key` differs from the declaration (empty when it does not)."""
+    if copied.size != file.size:
+        return {"size": f"Declared {file.size} bytes, received {copied.size}."}
+    if copied.content_type is not None and copied.content_type != file.content_type:
+        return {"content_type": (
+            f"Declared {file.content_type!r}, received {copied.content_type!r}."
+        )}
+    if file.sha256 and storage.sha256(key=key) != file.sha256:
+        return {"sha256": "The content does not match the declared SHA-256."}
+    return {}
+
+
+def _completed_meanwhile(file: File) -> File:
+    """The file when a concurrent complete took its upload; else nothing was uploaded."""
+    current = File.objects.filter(pk=file.pk).first()
+    if current is None:
+        raise NotFound("File not found.")
+    if current.status != File.Status.UPLOADED:
+        raise UploadIncomplete()
+    return current
+
+
+def _delete_quietly(key: str) -> None:
+    try:
+        storage.delete(key=key)
+    except StorageUnavailable:
+        logger.warning("files: %s kept, storage unavailable", key)
 
 
 def file_download_url(*, file: File) -> PresignedDownload:

@@ -66,18 +66,23 @@ data "aws_iam_policy_document" "lambda" {
     ]
   }
 
-  # HeadObject is authorized by s3:GetObject.
+  # User files once complete: copied in from their uploads (CopyObject, or past 128 MiB a
+  # multipart upload of UploadPartCopy parts, all authorized by s3:PutObject on the target
+  # and s3:GetObject on the source; a failed one aborted), checked, downloaded through URLs
+  # the function presigns, deleted. No form targets this prefix. HeadObject is authorized by
+  # s3:GetObject.
   statement {
     sid       = "UserFiles"
-    actions   = ["s3:PutObject", "s3:GetObject", "s3:DeleteObject"]
-    resources = ["${aws_s3_bucket.media.arn}/files/*"]
+    actions   = ["s3:PutObject", "s3:GetObject", "s3:DeleteObject", "s3:AbortMultipartUpload"]
+    resources = ["${aws_s3_bucket.media.arn}/${local.files_prefix}*"]
   }
 
-  # A presigned POST acts with the permissions of whoever signed it (the function), so the
-  # function needs s3:PutObject where it lets browsers upload: https://docs.aws.amazon.com/
-  # AmazonS3/latest/userguide/using-presigned-url.html. Only under the uploads prefix.
+  # Uploads of pictures and files, read (checks, the copy's source) and deleted. A presigned
+  # POST acts with the permissions of whoever signed it (the function), so the function needs
+  # s3:PutObject where it lets browsers upload: https://docs.aws.amazon.com/AmazonS3/latest/
+  # userguide/using-presigned-url.html. Only under the uploads prefix.
   statement {
-    sid       = "PictureUploads"
+    sid       = "Uploads"
     actions   = ["s3:PutObject", "s3:GetObject", "s3:DeleteObject"]
     resources = ["${aws_s3_bucket.media.arn}/${local.uploads_prefix}*"]
   }

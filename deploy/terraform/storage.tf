@@ -2,9 +2,12 @@
 # Intelligent-Tiering). Browsers post to it with presigned POST forms the function signs.
 
 locals {
-  # Pictures uploaded around the function (apps.core.picture_uploads), read and deleted by
-  # it once taken; what is left behind expires.
+  # Where presigned POST forms put pictures and files (apps.core.storage.UPLOADS_PREFIX):
+  # read, then copied or re-encoded, and deleted by the function; what is left behind
+  # expires. No form writes anywhere else.
   uploads_prefix = "uploads/"
+  # User files once complete (apps.files.services.FILES_PREFIX), copied from their uploads.
+  files_prefix = "files/"
 }
 
 resource "aws_s3_bucket" "media" {
@@ -65,8 +68,9 @@ resource "aws_s3_bucket_lifecycle_configuration" "media" {
     }
   }
 
-  # Uploads abandoned (never taken), or whose delete failed, go after a day (S3 rounds to
-  # the next midnight UTC); the daily picture_uploads_purge deletes their records too.
+  # Uploads abandoned (never taken or completed), posted again after they were, or whose
+  # delete failed, go after a day (S3 rounds to the next midnight UTC); the daily
+  # picture_uploads_purge and files_purge_pending delete their records too.
   rule {
     id     = "expire-uploads"
     status = "Enabled"

@@ -292,14 +292,21 @@ def test_lambda_role_is_least_privilege(outputs: dict[str, Any], boto) -> None:
         if "*" in resources:
             assert all(action.startswith("ec2:Describe") for action in actions), statement
     bucket = outputs["s3_bucket_name"]
-    assert statements["UserFiles"]["Resource"] == f"arn:aws:s3:::{bucket}/files/*"
-    # Pictures on their way in: only under the prefix the service writes them to.
-    from apps.core.picture_uploads import UPLOADS_PREFIX
+    # Forms write under the uploads prefix only (pictures and files on their way in); user
+    # files are copied from there to their own prefix, which no form targets.
+    from apps.core.picture_uploads import UPLOADS_PREFIX as PICTURES
+    from apps.core.storage import UPLOADS_PREFIX
+    from apps.files.services import FILES_PREFIX
+    from apps.files.services import UPLOADS_PREFIX as FILES
 
-    assert statements["PictureUploads"]["Resource"] == f"arn:aws:s3:::{bucket}/uploads/*"
-    assert UPLOADS_PREFIX.startswith("uploads/")
-    assert sorted(statements["PictureUploads"]["Action"]) == [
+    assert UPLOADS_PREFIX == "uploads/" and FILES_PREFIX == "files/"
+    assert PICTURES.startswith(UPLOADS_PREFIX) and FILES.startswith(UPLOADS_PREFIX)
+    assert statements["Uploads"]["Resource"] == f"arn:aws:s3:::{bucket}/uploads/*"
+    assert sorted(statements["Uploads"]["Action"]) == [
         "s3:DeleteObject", "s3:GetObject", "s3:PutObject"]
+    assert statements["UserFiles"]["Resource"] == f"arn:aws:s3:::{bucket}/files/*"
+    assert sorted(statements["UserFiles"]["Action"]) == [
+        "s3:AbortMultipartUpload", "s3:DeleteObject", "s3:GetObject", "s3:PutObject"]
     assert set(statements["ReadSecrets"]["Resource"]) == {
         outputs["rds_secret_arn"],
         outputs["django_secret_key_arn"],
@@ -319,7 +326,7 @@ def test_storage_database_and_schedule(stack: Stack, outputs: dict[str, Any], bo
     assert "aws:SecureTransport" in s3.get_bucket_policy(Bucket=bucket)["Policy"]
     rules = {r["ID"]: r for r in s3.get_bucket_lifecycle_configuration(Bucket=bucket)["Rules"]}
     assert rules["intelligent-tiering"]["Transitions"][0]["StorageClass"] == "INTELLIGENT_TIERING"
-    # Abandoned picture uploads expire after a day.
+    # Abandoned uploads (pictures and files) expire after a day.
     assert rules["expire-uploads"]["Filter"] == {"Prefix": "uploads/"}
     assert rules["expire-uploads"]["Expiration"] == {"Days": 1}
     db = boto("rds").describe_db_instances(DBInstanceIdentifier="concert-prod")["DBInstances"][0]

@@ -4,7 +4,7 @@ import factory
 from django.utils import timezone
 
 from apps.files.models import File
-from apps.files.services import file_key
+from apps.files.services import FILES_PREFIX, UPLOADS_PREFIX, file_key
 from tests.accounts.factories import UserFactory
 
 
@@ -16,7 +16,12 @@ class FileFactory(factory.django.DjangoModelFactory):
     name = factory.Sequence(lambda n: f"setlist-{n}.pdf")
     content_type = "application/pdf"
     size = 11
-    key = factory.LazyAttribute(lambda f: file_key(owner_id=f.owner.pk, name=f.name))
+    status = File.Status.PENDING
+    # Pending: the upload's key; uploaded: its copy's.
+    key = factory.LazyAttribute(lambda f: file_key(
+        owner_id=f.owner.pk, name=f.name,
+        prefix=UPLOADS_PREFIX if f.status == File.Status.PENDING else FILES_PREFIX,
+    ))
 
     class Params:
         uploaded = factory.Trait(

@@ -12,19 +12,26 @@ from urllib.parse import urlparse
 
 import pytest
 import requests
+from django.core.files.base import ContentFile
+from django.core.files.storage import storages
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from django.utils import timezone
+from rest_framework.test import APIClient
 
+from apps.core import storage
 from apps.files.models import File
 from tests.accounts.factories import UserFactory
 from tests.conftest import BUCKET, use_files_bucket
 from tests.core.uploads import post_form
 from tests.files.factories import FileFactory
+from tests.files.objects import on_s3_calls, sha256_hex, stored_content, stored_keys
+from tests.races import race
 
 pytestmark = pytest.mark.django_db
 
 CONTENT = b"hello world"
+OTHER = b"HELLO WORLD"  # as long, another SHA-256
 DIGEST = hashlib.sha256(CONTENT).hexdigest()
 ANY = mock.ANY
 
@@ -62,7 +69,9 @@ def test_upload_complete_and_download_round_trip(backend, user_client, user):
     assert response.status_code == 201
     body = response.json()
     file = File.objects.get(pk=body["id"])
-    assert file.key.startswith(f"files/{user.pk}/") and file.key.endswith("/Setlist_2026.pdf")
+    upload_key = file.key
+    assert upload_key.startswith(f"uploads/files/{user.pk}/")
+    assert upload_key.endswith("/Setlist_2026.pdf")
     assert body == file_body(file, status="pending", sha256=DIGEST, upload={
         "url": ANY, "fields": ANY, "expires_at": ANY,
     })
@@ -70,11 +79,16 @@ def test_upload_complete_and_download_round_trip(backend, user_client, user):
     assert dt.timedelta(minutes=14) < expires_in <= dt.timedelta(minutes=15)
 
     assert post_form(body["upload"], CONTENT) == 204
+    assert stored_keys() == {upload_key}
     response = user_client.post(f"/api/v1/files/{file.pk}/complete")
     assert response.status_code == 200
     file.refresh_from_db()
     assert response.json() == file_body(file, status="uploaded", uploaded_at=ANY)
     assert file.uploaded_at is not None
+    # Moved out of the upload's reach: a key of its own under files/, the upload deleted.
+    assert file.key.startswith(f"files/{user.pk}/") and file.key.endswith("/Setlist_2026.pdf")
+    assert file.key.split("/")[2] != upload_key.split("/")[3]
+    assert stored_keys() == {file.key}
 
     response = user_client.get(f"/api/v1/files/{file.pk}/download")
     assert response.status_code == 200
@@ -128,7 +142,7 @@ def test_complete_before_upload_is_refused(backend, user_client):
 
 @pytest.mark.parametrize(("content", "sha256", "details"), [
     (b"hello world, and then some", "", {"size": "Declared 11 bytes, received 26."}),
-    (b"HELLO WORLD", DIGEST, {"sha256": "The content does not match the declared SHA-256."}),
+    (OTHER, DIGEST, {"sha256": "The content does not match the declared SHA-256."}),
 ])
 def test_s3_upload_unlike_the_declaration_is_refused_and_deleted(
     s3, user_client, content, sha256, details
@@ -163,7 +177,7 @@ def test_s3_upload_of_another_content_type_is_refused(s3, user_client):
 
 def test_local_checksum_mismatch_is_refused_and_deleted(local_files, user_client):
     body = announce(user_client, sha256=DIGEST).json()
-    assert post_form(body["upload"], b"HELLO WORLD") == 204
+    assert post_form(body["upload"], OTHER) == 204
 
     response = user_client.post(f"/api/v1/files/{body['id']}/complete")
 
@@ -218,12 +232,97 @@ def test_local_download_of_a_declared_html_file_runs_nothing(local_files, user_c
     assert headers["X-Content-Type-Options"] == "nosniff"
 
 
-def test_local_upload_is_closed_once_completed(local_files, user_client):
-    body = announce(user_client).json()
+def test_the_form_posted_again_after_complete_changes_nothing_downloaded(backend, user_client):
+    body = announce(user_client, sha256=DIGEST).json()
     assert post_form(body["upload"], CONTENT) == 204
-    user_client.post(f"/api/v1/files/{body['id']}/complete")
+    upload_key = File.objects.get(pk=body["id"]).key
+    assert user_client.post(f"/api/v1/files/{body['id']}/complete").status_code == 200
 
-    assert post_form(body["upload"], CONTENT) == 409
+    # S3 takes the form until it expires, at the upload's key (the bucket expires it in a
+    # day); the local stand-in closes it. Written there all the same:
+    assert post_form(body["upload"], OTHER) == (204 if backend == "s3" else 409)
+    storages["files"].save(upload_key, ContentFile(OTHER))
+
+    file = File.objects.get(pk=body["id"])
+    url = user_client.get(f"/api/v1/files/{file.pk}/download").json()["url"]
+    assert fetch(url)[2] == CONTENT == stored_content(file.key)
+    assert stored_keys() == {file.key, upload_key}
+
+
+@pytest.mark.parametrize("after", ["HeadObject", "CopyObject", "GetObject"])
+def test_an_upload_overwritten_while_it_completes_is_never_recorded_as_checked(
+    s3, user_client, after
+):
+    """The owner posts the form again with other bytes while `complete` runs, right after
+    the service's first call `after` to S3: what is recorded as checked is what is stored."""
+    body = announce(user_client, sha256=DIGEST).json()
+    assert post_form(body["upload"], CONTENT) == 204
+    overwritten: list[int] = []
+
+    def overwrite(**_):
+        if not overwritten:
+            overwritten.append(post_form(body["upload"], OTHER))
+
+    with on_s3_calls(f"after-call.s3.{after}", overwrite):
+        response = user_client.post(f"/api/v1/files/{body['id']}/complete")
+
+    file = File.objects.get(pk=body["id"])
+    assert overwritten == [204]
+    if response.status_code == 200:
+        url = user_client.get(f"/api/v1/files/{file.pk}/download").json()["url"]
+        assert sha256_hex(fetch(url)[2]) == sha256_hex(stored_content(file.key)) == file.sha256
+    else:  # the copy took the other bytes, and was refused for them
+        assert response.json()["error"]["code"] == "upload_mismatch"
+        assert file.status == "pending"
+        assert not [key for key in stored_keys() if key.startswith("files/")]
+    if after == "GetObject":  # the checksum was read before the overwrite: kept, as read
+        assert (response.status_code, stored_content(file.key)) == (200, CONTENT)
+
+
+def test_a_large_upload_is_copied_in_parts_all_of_the_one_upload(s3, monkeypatch, user_client):
+    part = 5 * 1024 * 1024  # the smallest part S3 takes
+    monkeypatch.setattr(storage, "COPY_PART_BYTES", part)
+    data = bytes(range(256)) * (2 * part // 256 + 1)  # three parts, the last one short
+    body = announce(user_client, size=len(data), sha256=sha256_hex(data)).json()
+    assert post_form(body["upload"], data) == 204
+    upload_key = File.objects.get(pk=body["id"]).key
+    etag = s3.head_object(Bucket=BUCKET, Key=upload_key)["ETag"]
+    parts: list[dict] = []
+
+    def record(params, **_):
+        parts.append(params)
+
+    with on_s3_calls("before-parameter-build.s3.UploadPartCopy", record):
+        response = user_client.post(f"/api/v1/files/{body['id']}/complete")
+
+    assert response.status_code == 200
+    file = File.objects.get(pk=body["id"])
+    assert stored_content(file.key) == data and stored_keys() == {file.key}
+    # S3 copies a part only if its source still has the ETag given (x-amz-copy-source-if-
+    # match; otherwise 412 Precondition Failed: https://docs.aws.amazon.com/AmazonS3/latest/
+    # API/API_UploadPartCopy.html), so parts of two uploads are never joined. moto 5.2 does
+    # not evaluate that header (of the copy conditions it evaluates if-none-match only), so
+    # this shows the condition is sent with every part, not that S3 holds to it.
+    assert [p["CopySourceIfMatch"] for p in parts] == [etag] * 3
+
+
+@pytest.mark.mysql
+@pytest.mark.django_db(transaction=True)
+def test_completes_at_once_record_one_copy_and_leave_nothing_else(s3, user):
+    def client():
+        api = APIClient()
+        api.force_authenticate(user)
+        return api
+
+    body = announce(client(), sha256=DIGEST).json()
+    assert post_form(body["upload"], CONTENT) == 204
+
+    results = race([lambda: client().post(f"/api/v1/files/{body['id']}/complete")] * 2)
+
+    assert [r.status_code for r in results] == [200, 200]
+    file = File.objects.get(pk=body["id"])
+    assert file.status == "uploaded" and stored_keys() == {file.key}
+    assert stored_content(file.key) == CONTENT
 
 
 def test_local_endpoints_do_not_exist_with_a_bucket(s3, user_client):
@@ -246,10 +345,13 @@ def test_delete_removes_object_and_record(backend, user_client):
     user_client.post(f"/api/v1/files/{body['id']}/complete")
     url = user_client.get(f"/api/v1/files/{body['id']}/download").json()["url"]
 
+    assert stored_keys() == {File.objects.get(pk=body["id"]).key}
+
     response = user_client.delete(f"/api/v1/files/{body['id']}")
 
     assert response.status_code == 204
     assert not File.objects.filter(pk=body["id"]).exists()
+    assert stored_keys() == set()
     # S3 answers 403 for a missing key to callers who may not list the bucket.
     assert fetch(url)[0] in (403, 404)
 

@@ -10,14 +10,18 @@ from unittest import mock
 
 import pytest
 from django.core.management import call_command
-from django.db import DatabaseError, connection, transaction
+from django.db import DatabaseError, IntegrityError, connection, transaction
+from django.db.models import QuerySet
 from django.utils import timezone
 
+from apps.core import storage
+from apps.core.errors import StorageUnavailable
 from apps.files import services
 from apps.files.models import File
 from tests.accounts.factories import UserFactory
 from tests.conftest import BUCKET, use_files_bucket
 from tests.files.factories import FileFactory
+from tests.files.objects import sha256_hex, stored_keys
 
 pytestmark = pytest.mark.django_db
 
@@ -31,10 +35,49 @@ def test_keys_are_per_user_unguessable_and_safe():
     assert len(token) >= 22 and first != second
     assert services.file_key(owner_id=7, name="..").endswith("/file")
     assert len(services.file_key(owner_id=7, name="x" * 255).rsplit("/", 1)[1]) == 100
+    upload = services.file_key(owner_id=7, name="a.pdf", prefix=services.UPLOADS_PREFIX)
+    assert upload.startswith("uploads/files/7/") and upload.endswith("/a.pdf")
 
 
-def stored(s3, file: File) -> bool:
-    return s3.list_objects_v2(Bucket=BUCKET, Prefix=file.key).get("KeyCount", 0) == 1
+def test_forms_are_never_signed_outside_the_uploads_prefix(s3):
+    with pytest.raises(ValueError, match="forms only write under uploads/"):
+        storage.presign_upload(key="files/7/abc/a.pdf", content_type="application/pdf",
+                               min_size=1, max_size=1)
+
+
+def test_a_file_announced_before_uploads_had_a_prefix_completes_into_a_copy(s3):
+    """Rows from before: a pending file's key under files/, the form's. It completes as any."""
+    owner = UserFactory()
+    file = FileFactory(owner=owner, key=services.file_key(owner_id=owner.pk, name="old.pdf"))
+    s3.put_object(Bucket=BUCKET, Key=file.key, Body=b"hello world", ContentType=file.content_type)
+
+    completed = services.file_complete(file=file)
+
+    assert completed.status == File.Status.UPLOADED and completed.key != file.key
+    assert stored_keys() == {completed.key}
+
+
+def test_an_uploaded_file_is_never_recorded_at_an_upload_key():
+    key = services.file_key(owner_id=7, name="a.pdf", prefix=services.UPLOADS_PREFIX)
+
+    with pytest.raises(IntegrityError, match="files_file_uploaded_key_not_an_upload"), \
+            transaction.atomic():
+        FileFactory(uploaded=True, key=key)
+
+
+@pytest.mark.parametrize("failure", ["storage", "database"])
+def test_a_complete_that_fails_after_the_copy_leaves_the_upload_alone(s3, failure):
+    file = FileFactory(sha256=sha256_hex(b"hello world"))
+    s3.put_object(Bucket=BUCKET, Key=file.key, Body=b"hello world", ContentType=file.content_type)
+    fails = (mock.patch.object(storage, "sha256", side_effect=StorageUnavailable())
+             if failure == "storage"
+             else mock.patch.object(QuerySet, "update", side_effect=DatabaseError("gone")))
+
+    with fails, pytest.raises((StorageUnavailable, DatabaseError)):
+        services.file_complete(file=file)
+
+    assert File.objects.get(pk=file.pk).status == File.Status.PENDING
+    assert stored_keys() == {file.key}
 
 
 def test_delete_keeps_object_and_record_when_the_database_fails(s3):
@@ -46,7 +89,7 @@ def test_delete_keeps_object_and_record_when_the_database_fails(s3):
         services.file_delete(file=file)
 
     assert File.objects.filter(pk=file.pk).exists()
-    assert stored(s3, file)
+    assert stored_keys() == {file.key}
 
 
 def test_purge_deletes_stale_pending_uploads_and_their_objects(s3):
@@ -62,7 +105,8 @@ def test_purge_deletes_stale_pending_uploads_and_their_objects(s3):
 
     assert out.getvalue() == "Purged 1 pending upload(s) older than 24 h.\n"
     assert set(File.objects.values_list("pk", flat=True)) == {recent.pk, done.pk}
-    assert [stored(s3, f) for f in (stale, recent, done)] == [False, True, True]
+    assert stale.key.startswith("uploads/files/") and done.key.startswith("files/")
+    assert stored_keys() == {recent.key, done.key}
 
 
 def test_purge_keeps_records_whose_objects_cannot_be_deleted(s3, settings):
@@ -109,7 +153,8 @@ def test_purge_spares_an_upload_completed_while_it_waits(s3):
                 locked.set()
                 time.sleep(0.3)
                 File.objects.filter(pk=file.pk).update(
-                    status=File.Status.UPLOADED, uploaded_at=timezone.now()
+                    status=File.Status.UPLOADED, uploaded_at=timezone.now(),
+                    key=services.file_key(owner_id=file.owner_id, name=file.name),
                 )
         finally:
             connection.close()
@@ -129,4 +174,4 @@ def test_purge_spares_an_upload_completed_while_it_waits(s3):
 
     assert purged == [0]
     assert File.objects.get(pk=file.pk).status == File.Status.UPLOADED
-    assert stored(s3, file)
+    assert stored_keys() == {file.key}
