@@ -20,6 +20,7 @@ from django.db import DatabaseError, IntegrityError, transaction
 from apps.accounts.errors import InvalidClaims, UsernameTaken
 from apps.accounts.models import User
 from apps.accounts.roles import RANK, Role, groups_from_claim, role_from_groups
+from apps.core.db import retry_on_lock_conflict
 from apps.core.models import PictureUpload
 from apps.core.picture_uploads import (
     picture_upload_create,
@@ -162,6 +163,7 @@ def user_avatar_delete(*, user: User) -> User:
     return user
 
 
+@retry_on_lock_conflict(busy_message="Too many changes to this account at once; try again.")
 def _swap_avatar(
     user: User, name: str, thumbnail: str, *, upload: PictureUpload | None = None
 ) -> set[str]:

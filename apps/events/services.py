@@ -14,6 +14,7 @@ from django.utils.text import slugify
 
 from apps.core.db import retry_on_lock_conflict
 from apps.core.errors import InvalidState
+from apps.core.instants import iso_utc
 from apps.core.models import PictureUpload
 from apps.core.picture_uploads import (
     picture_upload_create,
@@ -237,7 +238,7 @@ def event_schedule_check(*, event: Event | None, starts_at: datetime,
         return
     now = timezone.now()
     latest = now + EVENT_HORIZON
-    too_far = {name: [f"Must not be after {latest.isoformat()}."]
+    too_far = {name: [f"Must not be after {iso_utc(latest)}."]
                for name, value in changed.items() if value > latest}
     if too_far:
         raise ScheduleInvalid(
@@ -246,17 +247,17 @@ def event_schedule_check(*, event: Event | None, starts_at: datetime,
         raise ScheduleInvalid(
             "An event cannot start in the past." if event is None
             else "An event cannot be moved into the past.",
-            details={"starts_at": [f"Must be after {now.isoformat()}."]})
+            details={"starts_at": [f"Must be after {iso_utc(now)}."]})
     if event is None:
         return
     if event.status == EventStatus.PUBLISHED and starts_at <= now:
         raise ScheduleInvalid("A published event keeps its dates once it has started.",
                               details={"ends_at": [f"The event started at "
-                                                   f"{starts_at.isoformat()}."]})
+                                                   f"{iso_utc(starts_at)}."]})
     if (event.status == EventStatus.PUBLISHED and starts_at < event.starts_at
             and starts_at < now + RESCHEDULE_NOTICE
             and event.ticket_types.filter(sold__gt=0).exists()):
-        earliest = (now + RESCHEDULE_NOTICE).isoformat()
+        earliest = iso_utc(now + RESCHEDULE_NOTICE)
         raise ScheduleInvalid(
             "Tickets are sold: the event may move earlier only to a start at least "
             f"{RESCHEDULE_NOTICE.total_seconds() / 3600:g} hours away, so buyers can still "
@@ -354,8 +355,8 @@ def _check_set(event: Event, performance: Performance) -> None:
     _check_schedule(performance.starts_at, performance.ends_at)
     if performance.starts_at < event.starts_at or performance.ends_at > event.ends_at:
         raise SetOutsideEvent(
-            details={"event": {"starts_at": event.starts_at.isoformat(),
-                               "ends_at": event.ends_at.isoformat()}}
+            details={"event": {"starts_at": iso_utc(event.starts_at),
+                               "ends_at": iso_utc(event.ends_at)}}
         )
 
 

@@ -14,6 +14,7 @@ from django.utils import timezone
 
 from apps.accounts.roles import RANK, Role, lower_role
 from apps.core.errors import InvalidFields
+from apps.core.instants import iso_utc
 from apps.licensing import keys
 from apps.licensing.errors import (
     LicenseKeyInactive,
@@ -51,7 +52,7 @@ def _expiry(*, owner_id: int, plan: Plan | None, expires_at: datetime | None,
     if expires_at is not None and expires_at > latest:
         raise InvalidFields(details={"expires_at": [
             f"Must be within {lifetime} days (the plan's key lifetime): "
-            f"at the latest {latest.isoformat()}."]})
+            f"at the latest {iso_utc(latest)}."]})
     return expires_at or latest
 
 

@@ -27,6 +27,7 @@ from django.utils import timezone
 
 from apps.core.db import retry_on_lock_conflict
 from apps.core.errors import NotFound
+from apps.core.instants import iso_utc
 from apps.events import availability, public_cache
 from apps.events.models import Event, EventStatus
 from apps.tickets import errors
@@ -152,7 +153,7 @@ def _require_sales_window(*, event: Event, sales_start: datetime, sales_end: dat
             details={"sales_end": ["Must be after sales_start."]}
         )
     if sales_end > event.ends_at:
-        ends = event.ends_at.isoformat()
+        ends = iso_utc(event.ends_at)
         raise errors.InvalidSalesWindow(
             details={"sales_end": [f"Must not be after the event ends ({ends})."]}
         )
@@ -345,8 +346,8 @@ def _ticket_types_for_sale(
         tt = types[line.ticket_type_id]
         if not tt.sales_start <= now < tt.sales_end:
             raise errors.SalesClosed(details={
-                "ticket_type": tt.pk, "sales_start": tt.sales_start.isoformat(),
-                "sales_end": tt.sales_end.isoformat(),
+                "ticket_type": tt.pk, "sales_start": iso_utc(tt.sales_start),
+                "sales_end": iso_utc(tt.sales_end),
             })
         if line.quantity > tt.max_per_order:
             raise errors.OrderLimitExceeded(details={
@@ -442,7 +443,7 @@ def order_cancel(*, order: Order, actor, as_operator: bool = False) -> Order:
         ).get()
         now = timezone.now()
         if not staff and now >= starts_at:
-            raise errors.CancellationClosed(details={"starts_at": starts_at.isoformat()})
+            raise errors.CancellationClosed(details={"starts_at": iso_utc(starts_at)})
         Order.objects.select_for_update().filter(pk=order.pk).values_list("pk").get()
         # Locking the tickets orders this against a check-in at the door: a scan that comes
         # first makes the cancellation refuse, one that comes after finds the ticket void.
@@ -530,4 +531,4 @@ def ticket_check_in(*, event: Event, code: str, actor) -> Ticket:
         return ticket
     if ticket.status == TicketStatus.VOID:
         raise errors.TicketVoid()
-    raise errors.AlreadyCheckedIn(details={"checked_in_at": ticket.checked_in_at.isoformat()})
+    raise errors.AlreadyCheckedIn(details={"checked_in_at": iso_utc(ticket.checked_in_at)})

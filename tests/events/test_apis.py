@@ -428,8 +428,7 @@ def test_lineup_is_managed_by_the_organizer(api_client):
                             {"ends_at": iso(event.ends_at + timedelta(minutes=1))}, format="json")
     assert (late.status_code, late.json()) == (400, error(
         "set_outside_event", "Every set of the lineup must fall inside its event.",
-        {"event": {"starts_at": event.starts_at.isoformat(),
-                   "ends_at": event.ends_at.isoformat()}},
+        {"event": {"starts_at": iso(event.starts_at), "ends_at": iso(event.ends_at)}},
     ))
     assert api_client.delete(f"{url}/{performance.pk}").status_code == 204
     assert api_client.delete(f"{url}/{performance.pk}").json() == error(
