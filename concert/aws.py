@@ -6,13 +6,29 @@ import functools
 import json
 from typing import Any
 
+# What one AWS call may cost a request, whose answer API Gateway stops waiting for after 30 s:
+# a hung endpoint fails it after ATTEMPTS x (CONNECT + READ) seconds and one backoff of at
+# most 1 s (botocore's standard retry mode), 21 s in all, where botocore's defaults (60 s
+# reads, 3 or 5 attempts) would hold it for minutes and the client would get API Gateway's
+# own 503 instead of the service's.
+CONNECT_TIMEOUT = 2
+READ_TIMEOUT = 8
+ATTEMPTS = 2
+
+
+def client_config() -> Any:
+    from botocore.config import Config
+
+    return Config(connect_timeout=CONNECT_TIMEOUT, read_timeout=READ_TIMEOUT,
+                  retries={"total_max_attempts": ATTEMPTS, "mode": "standard"})
+
 
 @functools.cache
 def client(service: str) -> Any:
     # boto3 costs ~100 ms to import: it is loaded only when a request needs AWS.
     import boto3
 
-    return boto3.session.Session().client(service)
+    return boto3.session.Session().client(service, config=client_config())
 
 
 @functools.cache

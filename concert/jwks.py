@@ -61,7 +61,7 @@ def refresh_handler(event: Any, context: Any) -> dict[str, Any]:
     signing key never replaces the stored one; a failure raises, so the invocation fails
     and shows in the function's error metric.
     """
-    import boto3
+    from concert import aws
 
     url = url_of(os.environ.get("JWT_ISSUER", ""), os.environ.get("JWT_JWKS_URL", ""))
     secret_arn = os.environ["JWT_JWKS_SECRET_ARN"]
@@ -70,7 +70,7 @@ def refresh_handler(event: Any, context: Any) -> dict[str, Any]:
     if not kids:
         raise ValueError(f"the JWKS at {url} holds no RS256 signing key")
     value = json.dumps(document, sort_keys=True, separators=(",", ":"))
-    secrets = boto3.client("secretsmanager")
+    secrets = aws.client("secretsmanager")
     try:
         current = secrets.get_secret_value(SecretId=secret_arn)["SecretString"]
     except secrets.exceptions.ResourceNotFoundException:

@@ -180,8 +180,8 @@ def files_storages(*, bucket: str, root: Path, public_endpoint_url: str = "") ->
         "querystring_expire": 300,
     }
     return {
-        "files": {"BACKEND": "storages.backends.s3.S3Storage", "OPTIONS": s3},
-        "files_links": {"BACKEND": "storages.backends.s3.S3Storage",
+        "files": {"BACKEND": "concert.s3.S3Storage", "OPTIONS": s3},
+        "files_links": {"BACKEND": "concert.s3.S3Storage",
                         "OPTIONS": {**s3, "endpoint_url": public_endpoint_url or None}},
     }
 

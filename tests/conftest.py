@@ -189,9 +189,9 @@ def user_client(api_client, user):
 
 
 @pytest.fixture
-def hung_redis():
-    """A Redis URL whose server accepts connections and never answers; and the list of
-    connections it accepted."""
+def hung_server():
+    """A port on loopback whose server accepts connections and never answers; and the list
+    of connections it accepted."""
     server = socket.create_server(("127.0.0.1", 0), backlog=64)
     server.settimeout(0.05)
     accepted: list[socket.socket] = []
@@ -206,9 +206,17 @@ def hung_redis():
 
     thread = threading.Thread(target=accept, daemon=True)
     thread.start()
-    yield f"redis://127.0.0.1:{server.getsockname()[1]}/0", accepted
+    yield server.getsockname()[1], accepted
     stop.set()
     thread.join()
     for conn in accepted:
         conn.close()
     server.close()
+
+
+@pytest.fixture
+def hung_redis(hung_server):
+    """A Redis URL whose server accepts connections and never answers; and the list of
+    connections it accepted."""
+    port, accepted = hung_server
+    return f"redis://127.0.0.1:{port}/0", accepted
