@@ -223,6 +223,12 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = env.int("DATA_UPLOAD_MAX_MEMORY_SIZE", default=4 *
 FILE_UPLOAD_MAX_MEMORY_SIZE = DATA_UPLOAD_MAX_MEMORY_SIZE
 check_body_limits(body=DATA_UPLOAD_MAX_MEMORY_SIZE, picture=PICTURE_MAX_BYTES)
 
+# How long one request may run, in seconds: the function's timeout (Terraform passes its
+# lambda_timeout), where Lambda stops it even after API Gateway has stopped waiting. Work a
+# request claimed and never finished (a picture upload, a file's copy) is taken for
+# abandoned once this and a margin have passed (apps.core.storage.request_lifetime).
+REQUEST_TIME_LIMIT = env.int("REQUEST_TIME_LIMIT", default=30)
+
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "apps.licensing.authentication.FailedAuthenticationGate",

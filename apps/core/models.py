@@ -48,9 +48,12 @@ class PictureUpload(models.Model):
     content_type = models.CharField(max_length=32)
     created_at = models.DateTimeField(auto_now_add=True)
     # Set when a request claims the upload to make its picture (given back should that
-    # fail); once the picture is recorded the object and the record are deleted (or by the
-    # purge, should that fail).
+    # fail, free again once the request has outlived its time limit: its process is gone).
     taken_at = models.DateTimeField(null=True, blank=True)
+    # Set in the transaction that records the picture, by the request whose claim it is:
+    # the upload has served, and its object and record are deleted once that commits (or
+    # by the purge, should that fail).
+    used_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         indexes = [models.Index(fields=["created_at"], name="core_pictureupload_created")]

@@ -24,6 +24,7 @@ from typing import Any
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db import transaction
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from apps.core import storage
@@ -100,15 +101,17 @@ def picture_upload_store(
     in the transaction that records the picture, or gives back with picture_upload_release
     should that fail.
 
-    The upload must be the owner's, for this folder, not taken yet; it is claimed before its
-    object is read, so of concurrent requests naming it one works on it and the others get
-    a 404 at once. Its object must be there and within PICTURE_UPLOAD_MAX_BYTES (checked
-    here: S3 enforces the POST policy's size range, emulators may not). An object refused
-    for what it is (too large, not a picture) can never be taken: it is deleted with its
-    upload; any other failure gives the upload back for another try.
+    The upload must be the owner's, for this folder, not used yet nor claimed; it is
+    claimed before its object is read, so of concurrent requests naming it one works on it
+    and the others get a 404 at once. A claim older than a request lives (its process was
+    stopped at its time limit, and never gave it back) is free again. Its object must be
+    there and within PICTURE_UPLOAD_MAX_BYTES (checked here: S3 enforces the POST policy's
+    size range, emulators may not). An object refused for what it is (too large, not a
+    picture) can never be taken: it is deleted with its upload; any other failure gives the
+    upload back for another try.
     """
     claimed = PictureUpload.objects.filter(
-        pk=upload_id, owner=owner, prefix=prefix, taken_at__isnull=True
+        _claimable(), pk=upload_id, owner=owner, prefix=prefix
     ).update(taken_at=timezone.now())
     if not claimed:
         raise PictureUploadNotFound()
@@ -133,21 +136,38 @@ def picture_upload_store(
     return upload, stored
 
 
+def _claimable() -> Q:
+    """Uploads not used, and not claimed by a request that may still be running."""
+    abandoned = timezone.now() - storage.request_lifetime()
+    return Q(used_at__isnull=True) & (Q(taken_at__isnull=True) | Q(taken_at__lt=abandoned))
+
+
+def _own_claim(upload: PictureUpload) -> QuerySet[PictureUpload]:
+    """The upload while this request's claim holds (not used, nor claimed by another since)."""
+    return PictureUpload.objects.filter(pk=upload.pk, taken_at=upload.taken_at,
+                                        used_at__isnull=True)
+
+
 def picture_upload_take(*, upload: PictureUpload) -> None:
     """In the transaction that records the picture from `upload` (claimed by this request in
-    picture_upload_store): once it commits, the object and the record are deleted."""
+    picture_upload_store): once it commits, the object and the record are deleted. A claim
+    lost meanwhile (this request outlived its time limit and another claimed the upload) is
+    a 404: the picture is recorded once."""
+    if not _own_claim(upload).update(used_at=timezone.now()):
+        raise PictureUploadNotFound()
     transaction.on_commit(lambda: _discard(upload))
 
 
 def picture_upload_release(*, upload: PictureUpload) -> None:
     """Gives a claimed upload back when its picture was not recorded: it may be tried again
-    (an upload never given back, the process gone, goes with the purge)."""
-    PictureUpload.objects.filter(pk=upload.pk).update(taken_at=None)
+    (an upload never given back, the process gone, is free again once its claim is older
+    than a request lives, and goes with the purge)."""
+    _own_claim(upload).update(taken_at=None)
 
 
 def picture_upload_open(*, key: str) -> bool:
     """Whether an upload still awaits its object at `key` (the local stand-in asks)."""
-    return PictureUpload.objects.filter(key=key, taken_at__isnull=True).exists()
+    return PictureUpload.objects.filter(_claimable(), key=key).exists()
 
 
 def picture_uploads_purge(*, older_than: dt.timedelta) -> int:

@@ -46,7 +46,7 @@ def picture_upload_data(request, upload, form: PresignedUpload) -> dict[str, Any
 
 
 class PictureFromUploadSerializer(serializers.Serializer):
-    upload = serializers.UUIDField(
+    upload = fields.UUIDField(
         help_text="The `id` of a picture upload the caller asked for here and then posted "
                   "the picture to; an upload serves once.",
     )

@@ -19,6 +19,7 @@ from collections.abc import Iterator
 from typing import Any, BinaryIO, NamedTuple
 from urllib.parse import urlencode
 
+from django.conf import settings
 from django.core import signing
 from django.core.exceptions import SuspiciousFileOperation
 from django.core.files.storage import FileSystemStorage, Storage, storages
@@ -35,6 +36,12 @@ logger = logging.getLogger(__name__)
 # service keeps. In S3 the bucket's lifecycle rule expires what is left under it.
 UPLOADS_PREFIX = "uploads/"
 UPLOAD_URL_TTL = dt.timedelta(minutes=15)
+# S3 judges a form's expiry by its own clock (and botocore writes it to the second, rounded
+# down): the service takes a form for usable this much longer.
+FORM_CLOCK_MARGIN = dt.timedelta(minutes=1)
+# Past REQUEST_TIME_LIMIT (the function's timeout, when Lambda stops it) and this margin, a
+# request that claimed some work and did not finish it is gone.
+REQUEST_MARGIN = dt.timedelta(seconds=30)
 DOWNLOAD_URL_TTL = dt.timedelta(minutes=5)
 SSE_ALGORITHM = "AES256"
 CHUNK_BYTES = 1024 * 1024
@@ -79,6 +86,12 @@ class DownloadGrant(NamedTuple):
     key: str
     filename: str
     content_type: str
+
+
+def request_lifetime() -> dt.timedelta:
+    """The longest a request's work may go on: work claimed longer ago and left unfinished
+    (a picture upload claimed, a file's copy begun) belongs to a request that is gone."""
+    return dt.timedelta(seconds=settings.REQUEST_TIME_LIMIT) + REQUEST_MARGIN
 
 
 def files_storage() -> Storage:

@@ -15,11 +15,11 @@ class FileAdmin(ServiceAdmin):
     list_select_related = ["owner"]
     date_hierarchy = "created_at"
     fields = [
-        "id", "owner", "name", "content_type", "size", "sha256", "key", "status",
+        "id", "owner", "name", "content_type", "size", "sha256", "key", "upload_key", "status",
         "created_at", "uploaded_at",
     ]
     readonly_fields = [
-        "id", "owner", "content_type", "size", "sha256", "key", "status",
+        "id", "owner", "content_type", "size", "sha256", "key", "upload_key", "status",
         "created_at", "uploaded_at",
     ]
 

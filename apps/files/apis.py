@@ -49,11 +49,18 @@ class FileListCreateApi(Pages, FilesApi):
         summary="Announce an upload",
         description="Returns the file (pending) and a presigned POST form: post `fields` and "
                     "then the `file` part to `url`, then call `complete`. Every file of the "
-                    "account, pending or uploaded, counts against its storage quota.",
+                    "account, pending or uploaded, counts against its storage quota, and so "
+                    "does a file deleted while its form was still valid (15 minutes from its "
+                    "announcement), until that form has expired: the form can store the "
+                    "file's bytes until then, whatever became of the file.",
         request=FileCreateSerializer,
         responses={201: FileCreatedSerializer, **error_responses(
             400, *AUTH_ERRORS, 409, 503,
-            descriptions={409: "storage_quota_exceeded (details: quota, used, size)."})},
+            descriptions={409: (
+                "storage_quota_exceeded (details: quota, used, size; and, while deleted "
+                "files' forms are still valid, held: their bytes, counted in used, and "
+                "held_until: when they are given back)."
+            )})},
     )
     def post(self, request):
         serializer = FileCreateSerializer(data=request.data)
@@ -77,8 +84,11 @@ class FileDetailApi(FilesApi):
 
     @extend_schema(
         summary="Delete a file and its content",
-        description="Deletes one of the caller's own files and its stored content; its bytes no "
-                    "longer count against the quota.",
+        description="Deletes one of the caller's own files and its stored content. Its bytes "
+                    "stop counting against the quota once its upload form has expired (15 "
+                    "minutes after the file was announced; at once if that is over): until "
+                    "then the form can store them again, and whatever it stores is deleted "
+                    "after it expires.",
         responses={204: None, **error_responses(*AUTH_ERRORS, 404, 503)},
     )
     def delete(self, request, file_id):
@@ -142,7 +152,8 @@ class LocalUploadApi(SignedUrlApi):
         description="Without an S3 bucket the presigned form posts here, as it would to S3; the "
                     "signed token in the URL is the only credential and pins the size. As S3 "
                     "does, it takes one file, in the form's last field, `file`: a field after "
-                    "it or a second file is 400 `upload_form_invalid`.",
+                    "it or a second file is 400 `upload_form_invalid`; a form without `key`, "
+                    "`Content-Type` or `file` (or a body that is no form) is 400 too.",
         parameters=[TOKEN],
         request={"multipart/form-data": OpenApiTypes.OBJECT},
         responses={204: None, **error_responses(400, 403, 404, 409, 503)},

@@ -34,6 +34,13 @@ class File(TimeStampedModel):
         help_text="Where the object is: its upload while pending (uploads/files/...), its copy "
                   "under files/ once uploaded.",
     )
+    # Its form writes here until it expires (UPLOAD_URL_TTL after created_at), whatever
+    # became of the file meanwhile. Empty on rows from before it was recorded, whose form
+    # wrote at `key` while they were pending.
+    upload_key = models.CharField(
+        max_length=300, blank=True, db_default="", editable=False,
+        help_text="The key its upload form writes (uploads/files/...), until the form expires.",
+    )
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.PENDING)
     uploaded_at = models.DateTimeField(null=True, blank=True)
 
@@ -61,3 +68,41 @@ class File(TimeStampedModel):
 
     def __str__(self) -> str:
         return self.name
+
+
+class StrayObject(models.Model):
+    """An object of the files storage that no file names, tracked until it is deleted: a
+    copy `complete` is making (recorded, and committed, before the copy begins; it becomes
+    the file's once checked), or the upload of a file deleted while its form could still
+    write it. Once nothing can write the key any more (`writable_until`), the object is
+    deleted for good and then the record (files_purge_pending, or the owner's next
+    announcement or complete)."""
+
+    class Kind(models.TextChoices):
+        COPY = "copy", "Copy being made"
+        UPLOAD = "upload", "Upload of a deleted file"
+
+    # Kept when the account goes: the object is still there to delete.
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    kind = models.CharField(max_length=16, choices=Kind.choices)
+    key = models.CharField(max_length=300, unique=True)
+    size = models.PositiveBigIntegerField(
+        help_text="Bytes its writer may put there; an upload's count against its owner's "
+                  "quota until it is deleted.",
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    writable_until = models.DateTimeField(
+        help_text="When nothing can write the key any more: the upload's form has expired, "
+                  "or the request making the copy has ended.",
+    )
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["owner", "writable_until"], name="files_stray_owner_until"),
+            models.Index(fields=["writable_until"], name="files_stray_until"),
+        ]
+
+    def __str__(self) -> str:
+        return self.key

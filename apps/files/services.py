@@ -10,8 +10,8 @@ import unicodedata
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.db import transaction
-from django.db.models import QuerySet, Sum
+from django.db import DatabaseError, transaction
+from django.db.models import Max, Sum
 from django.utils import timezone
 
 from apps.core import storage
@@ -23,6 +23,7 @@ from apps.core.errors import (
     StorageUnavailable,
     UploadIncomplete,
 )
+from apps.core.instants import iso_utc
 from apps.core.picture_uploads import picture_upload_open
 from apps.core.storage import (
     DownloadGrant,
@@ -37,7 +38,7 @@ from apps.files.errors import (
     UploadMismatch,
     UploadSizeInvalid,
 )
-from apps.files.models import File
+from apps.files.models import File, StrayObject
 
 logger = logging.getLogger(__name__)
 
@@ -65,62 +66,97 @@ def file_create(
     *, owner, name: str, content_type: str, size: int, sha256: str = ""
 ) -> tuple[File, PresignedUpload]:
     """Announces a file and presigns its upload, within the owner's storage quota: every
-    file they hold counts, pending ones included (their upload may still come)."""
+    file they hold counts, pending ones included (their upload may still come), and so does
+    the upload of a file they deleted while its form could still write it, until the form
+    has expired and the object is deleted (done here first, for what has expired)."""
+    strays_delete(owner_id=owner.pk)
     with transaction.atomic():
-        # The owner's row lock serialises announcements, so concurrent ones cannot both fit.
-        get_user_model().objects.select_for_update().filter(pk=owner.pk).values_list("pk").get()
-        used = File.objects.filter(owner=owner).aggregate(used=Sum("size"))["used"] or 0
-        quota = settings.FILES_QUOTA_BYTES
+        _lock_owner(owner.pk)
+        files = File.objects.filter(owner=owner).aggregate(used=Sum("size"))["used"] or 0
+        held = StrayObject.objects.filter(owner=owner, kind=StrayObject.Kind.UPLOAD).aggregate(
+            held=Sum("size"), until=Max("writable_until"))
+        used, quota = files + (held["held"] or 0), settings.FILES_QUOTA_BYTES
         if used + size > quota:
-            raise StorageQuotaExceeded(details={"quota": quota, "used": used, "size": size})
+            details = {"quota": quota, "used": used, "size": size}
+            if held["held"]:
+                details.update(held=held["held"], held_until=iso_utc(held["until"]))
+            raise StorageQuotaExceeded(details=details)
+        key = file_key(owner_id=owner.pk, name=name, prefix=UPLOADS_PREFIX)
         file = File.objects.create(
             owner=owner, name=name, content_type=content_type, size=size, sha256=sha256,
-            key=file_key(owner_id=owner.pk, name=name, prefix=UPLOADS_PREFIX),
+            key=key, upload_key=key,
         )
         upload = storage.presign_upload(key=file.key, content_type=content_type, min_size=size,
                                         max_size=size)
     return file, upload
 
 
+def _lock_owner(owner_id: int) -> None:
+    """Takes the owner's row, first, where their files' bytes are counted or given back:
+    concurrent announcements cannot both fit, and a file deleted meanwhile counts once, as
+    the file or as its upload."""
+    get_user_model().objects.select_for_update().filter(pk=owner_id).values_list("pk").get()
+
+
 def file_complete(*, file: File) -> File:
     """Marks the file uploaded once its upload is what was declared, kept where no form
     writes: the upload is copied to a key of its own under FILES_PREFIX and the copy is what
     is checked, recorded and downloaded. The form stays valid for minutes and may write the
-    upload again at any moment, before the copy or after it, never to the copy."""
+    upload again at any moment, before the copy or after it, never to the copy.
+
+    Every attempt copies to a key of its own, recorded (committed) before the copy begins,
+    so a copy is always the file's or a stray's: one an attempt cannot delete, because
+    storage or the process fails, is deleted once that attempt's time is up (by the owner's
+    next complete or announcement, or the daily purge)."""
     if file.status == File.Status.UPLOADED:
         return file
-    final_key = file_key(owner_id=file.owner_id, name=file.name)
-    copied = storage.copy(source=file.key, target=final_key)
+    strays_delete(owner_id=file.owner_id)
+    with transaction.atomic(durable=True):
+        stray = StrayObject.objects.create(
+            owner_id=file.owner_id, kind=StrayObject.Kind.COPY, size=file.size,
+            key=file_key(owner_id=file.owner_id, name=file.name),
+            writable_until=timezone.now() + storage.request_lifetime(),
+        )
+    try:
+        copied = storage.copy(source=file.key, target=stray.key)
+        problems = {} if copied is None else _mismatches(file, copied, key=stray.key)
+        marked = copied is not None and not problems and _record_copy(file, stray)
+    except BaseException:
+        _stray_delete(stray)
+        raise
+    if not marked:
+        # Nobody's copy: nothing was there to copy, it is not what was announced (nobody
+        # should ever download it), or a concurrent complete or a delete got there first.
+        _stray_delete(stray)
     if copied is None:
         return _completed_meanwhile(file)
-    try:
-        problems = _mismatches(file, copied, key=final_key)
-    except BaseException:
-        _delete_quietly(final_key)
-        raise
     if problems:
-        # Not what the owner announced: nobody should ever download it.
-        _delete_quietly(final_key)
         storage.delete(key=file.key)
         raise UploadMismatch(details=problems)
-    now = timezone.now()
-    try:
-        with transaction.atomic():
-            # Only from the upload copied: a concurrent complete that got there first, or a
-            # delete, leaves nothing to mark and this copy is nobody's.
-            marked = File.objects.filter(
-                pk=file.pk, status=File.Status.PENDING, key=file.key
-            ).update(status=File.Status.UPLOADED, key=final_key, uploaded_at=now, updated_at=now)
-            current = File.objects.filter(pk=file.pk).first()
-    except BaseException:
-        _delete_quietly(final_key)
-        raise
-    # The upload once copied, or the copy when nothing was marked. An upload that cannot be
-    # deleted expires with the bucket's rule; a copy is logged.
-    _delete_quietly(file.key if marked else final_key)
+    if marked:
+        # The upload, copied. A form posting again writes it anew, at the file's upload_key.
+        _delete_quietly(file.key)
+    current = File.objects.filter(pk=file.pk).first()
     if current is None:
         raise NotFound("File not found.")
     return current
+
+
+def _record_copy(file: File, stray: StrayObject) -> bool:
+    """Marks the file uploaded at the copy `stray` records, which becomes the file's; False
+    when a concurrent complete got there first, or a delete: this copy is nobody's."""
+    now = timezone.now()
+    with transaction.atomic():
+        if not StrayObject.objects.select_for_update().filter(pk=stray.pk).exists():
+            # Deleted as abandoned: this request outlived REQUEST_TIME_LIMIT.
+            raise StorageUnavailable()
+        # Only from the upload copied.
+        marked = File.objects.filter(
+            pk=file.pk, status=File.Status.PENDING, key=file.key
+        ).update(status=File.Status.UPLOADED, key=stray.key, uploaded_at=now, updated_at=now)
+        if marked:
+            StrayObject.objects.filter(pk=stray.pk).delete()
+    return bool(marked)
 
 
 def _mismatches(file: File, copied: StoredObject, *, key: str) -> dict[str, str]:
@@ -153,6 +189,26 @@ def _delete_quietly(key: str) -> None:
         logger.warning("files: %s kept, storage unavailable", key)
 
 
+def _stray_delete(stray: StrayObject) -> bool:
+    """Deletes the object, then its record; what fails leaves the record for the purge."""
+    try:
+        storage.delete(key=stray.key)
+        StrayObject.objects.filter(pk=stray.pk).delete()
+    except (StorageUnavailable, DatabaseError):
+        logger.warning("files: stray %s kept for the purge", stray.key)
+        return False
+    return True
+
+
+def strays_delete(*, owner_id: int | None = None) -> int:
+    """Deletes the stray objects nothing can write any more (of one owner, or everyone's),
+    records too; answers how many."""
+    done = StrayObject.objects.filter(writable_until__lt=timezone.now())
+    if owner_id is not None:
+        done = done.filter(owner_id=owner_id)
+    return sum(_stray_delete(stray) for stray in done.iterator())
+
+
 def file_download_url(*, file: File) -> PresignedDownload:
     if file.status != File.Status.UPLOADED:
         raise FileNotUploaded()
@@ -161,20 +217,37 @@ def file_download_url(*, file: File) -> PresignedDownload:
     )
 
 
-def _delete_locked(rows: QuerySet[File]) -> bool:
-    # The record goes first inside the transaction and the object last: a database error
-    # leaves both in place, a storage error rolls the record back and keeps both too.
+def _delete_locked(*, file_id, owner_id: int, pending_only: bool = False) -> bool:
+    """Deletes the file, record and objects; its upload, while its form may still write it,
+    becomes a stray that keeps counting against the quota until the form has expired.
+
+    The record goes first inside the transaction and the objects last: a database error
+    leaves all in place, a storage error rolls the record back and keeps the file too."""
     with transaction.atomic():
+        _lock_owner(owner_id)
+        rows = File.objects.filter(pk=file_id)
+        if pending_only:
+            rows = rows.filter(status=File.Status.PENDING)
         file = rows.select_for_update().first()
         if file is None:
             return False
         file.delete()
+        # Rows from before upload_key: a pending file's form wrote at its key.
+        form_key = file.upload_key or (file.key if file.status == File.Status.PENDING else "")
+        writable_until = file.created_at + storage.UPLOAD_URL_TTL + storage.FORM_CLOCK_MARGIN
+        if form_key and timezone.now() < writable_until:
+            StrayObject.objects.create(
+                owner_id=file.owner_id, kind=StrayObject.Kind.UPLOAD, key=form_key,
+                size=file.size, writable_until=writable_until,
+            )
+        if form_key and form_key != file.key:
+            storage.delete(key=form_key)  # what the form posted after complete, if anything
         storage.delete(key=file.key)
     return True
 
 
 def file_delete(*, file: File) -> None:
-    _delete_locked(File.objects.filter(pk=file.pk))
+    _delete_locked(file_id=file.pk, owner_id=file.owner_id)
 
 
 def file_purge_pending(*, older_than: dt.timedelta) -> int:
@@ -182,10 +255,10 @@ def file_purge_pending(*, older_than: dt.timedelta) -> int:
     cutoff = timezone.now() - older_than
     stale = File.objects.filter(status=File.Status.PENDING, created_at__lt=cutoff)
     purged = 0
-    for file_id in stale.values_list("pk", flat=True).iterator():
+    for file_id, owner_id in stale.values_list("pk", "owner_id").iterator():
         try:
             # Re-checked under the row lock: a file completed meanwhile is kept.
-            if _delete_locked(File.objects.filter(pk=file_id, status=File.Status.PENDING)):
+            if _delete_locked(file_id=file_id, owner_id=owner_id, pending_only=True):
                 purged += 1
         except StorageUnavailable:
             logger.warning("files: purge kept %s, storage unavailable", file_id)
@@ -203,7 +276,8 @@ def file_local_upload_authorize(*, token: str, content_length: int) -> UploadGra
     _require_local()
     grant = storage.upload_grant(token)
     if content_length > grant.max_size + FORM_OVERHEAD_BYTES:
-        raise UploadSizeInvalid(details={"size": f"Expected {grant.expected()}."})
+        raise UploadSizeInvalid(details={"size": f"Expected {grant.expected()}, got a form "
+                                                 f"of {content_length} bytes."})
     return grant
 
 
@@ -211,10 +285,15 @@ def file_local_upload_receive(
     *, grant: UploadGrant, key: str, content_type: str, upload,
 ) -> None:
     """The local stand-in for S3's POST upload, enforcing what the POST policy pins there."""
+    # A form without them (or a body that is no form) is malformed, as S3 answers it (400).
+    missing = {name: "Required." for name, absent in (
+        ("key", not key), ("Content-Type", not content_type), ("file", upload is None)) if absent}
+    if missing:
+        message = "The form has no file part." if list(missing) == ["file"] else (
+            "The form lacks fields of the signed upload.")
+        raise ApplicationError(message, details=missing)
     if key != grant.key or content_type != grant.content_type:
         raise SignedUrlInvalid("The form fields do not match the signed upload.")
-    if upload is None:
-        raise ApplicationError("The form has no file part.", details={"file": "Required."})
     if not grant.min_size <= upload.size <= grant.max_size:
         raise UploadSizeInvalid(details={"size": f"Expected {grant.expected()}, got "
                                                  f"{upload.size}."})

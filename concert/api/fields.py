@@ -1,7 +1,9 @@
 """Serializer fields as strict as the schema: text is a JSON string; numbers are ASCII
 digits, no exponent, no fraction on an integer.
 
-DRF's CharField takes a JSON number and stores its text (a title of 1e309 became "inf").
+DRF's CharField takes a JSON number and stores its text (a title of 1e309 became "inf"), and
+its UUIDField reads a JSON integer as the UUID of that number (123 named upload
+00000000-0000-0000-0000-00000000007b).
 
 DRF's own fields read more than the schema says: `int()` takes fullwidth and Arabic-Indic
 digits, IntegerField drops a zero fraction ("1.0", 1.0), and DecimalField takes fullwidth
@@ -55,6 +57,13 @@ class DecimalField(serializers.DecimalField):
 
 
 class CharField(serializers.CharField):
+    def to_internal_value(self, data):
+        if not isinstance(data, str):
+            self.fail("invalid")
+        return super().to_internal_value(data)
+
+
+class UUIDField(serializers.UUIDField):
     def to_internal_value(self, data):
         if not isinstance(data, str):
             self.fail("invalid")

@@ -32,6 +32,7 @@ locals {
       JWT_JWKS_SECRET_ARN    = aws_secretsmanager_secret.jwks.arn
       AUTH_TRUST_API_GATEWAY = "true"
       LOG_LEVEL              = var.log_level
+      REQUEST_TIME_LIMIT     = tostring(var.lambda_timeout)
     },
     local.redis_url == null ? {} : { REDIS_URL = local.redis_url },
     # RDS Proxy presents an ACM certificate: it chains to the Amazon Root CAs of the system

@@ -10,7 +10,7 @@ from rest_framework.exceptions import ValidationError
 from rest_framework.test import APIClient
 
 from apps.tickets.models import Order, TicketType
-from concert.api.fields import CharField, DecimalField, IntegerField
+from concert.api.fields import CharField, DecimalField, IntegerField, UUIDField
 from tests.accounts.factories import UserFactory
 from tests.events.factories import EventFactory
 from tests.tickets.factories import TicketTypeFactory
@@ -146,6 +146,15 @@ def test_text_fields_take_json_strings_only(value):
     "inf"), this field names it. None stays DRF's "may not be null"."""
     with pytest.raises(ValidationError):
         CharField().run_validation(value)
+
+
+@pytest.mark.parametrize("value", [123, 0, True, 1.5, ["7b"], {"int": 123}])
+def test_a_uuid_is_a_json_string(value):
+    """DRF reads the integer 123 as the UUID 00000000-...-00000000007b."""
+    with pytest.raises(ValidationError):
+        UUIDField().run_validation(value)
+    text = "0e2a1bd4-5c1b-4e57-9b0e-3c1f5f5a6d7e"
+    assert str(UUIDField().run_validation(text)) == text
 
 
 @pytest.mark.django_db

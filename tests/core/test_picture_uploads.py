@@ -17,6 +17,7 @@ from typing import NamedTuple
 import pytest
 from django.core.files.storage import storages
 from django.core.management import call_command
+from django.db import transaction
 from django.test import Client
 from django.utils import timezone
 from hypothesis import HealthCheck, given, settings
@@ -179,6 +180,23 @@ def test_the_local_stand_in_refuses_what_the_s3_policy_would(local_files, client
     assert uploaded_objects("local") == []
 
 
+def test_the_local_stand_in_names_the_size_of_a_form_too_large_to_read(local_files, client,
+                                                                       settings):
+    """Refused from its Content-Length, before it is read: the size named is the form's."""
+    settings.PICTURE_UPLOAD_MAX_BYTES = 5000
+    upload = ask_upload(client, "/api/v1/me/avatar/uploads")["upload"]
+    fields = upload["fields"]
+    body, content_type = form_body([("key", fields["key"].encode(), None),
+                                    ("Content-Type", fields["Content-Type"].encode(), None),
+                                    ("file", b"x" * (5000 + 64 * 1024 + 1), "avatar.png")])
+
+    response = Client().post(upload["url"], body, content_type=content_type)
+
+    assert error(response) == (400, "upload_size_invalid")
+    assert response.json()["error"]["details"] == {
+        "size": f"Expected 1 to 5000 bytes, got a form of {len(body)} bytes."}
+
+
 def test_the_local_stand_in_closes_an_upload_once_taken(local_files, client, target):
     picture = picture_file("PNG").read()
     body = ask_upload(client, target.uploads)
@@ -228,6 +246,20 @@ def test_an_upload_not_issued_to_the_caller_for_this_picture_is_refused(
     assert target.pictures() == [] and stored_files(settings) == []
     # Someone else's upload is still theirs to take.
     assert PictureUpload.objects.filter(taken_at__isnull=False).count() == 0
+
+
+@pytest.mark.parametrize("named", [123, 0, True])
+def test_an_upload_named_by_anything_but_its_id_in_a_string_is_400(local_files, client, target,
+                                                                   named):
+    """DRF would read 123 as the UUID 00000000-...-00000000007b: an unknown upload, a 404
+    that hides the client's bug."""
+    ask_upload(client, target.uploads)
+
+    response = target.take(client, named)
+
+    assert error(response) == (400, "invalid")
+    assert response.json()["error"]["details"] == {"upload": ["Must be a valid UUID."]}
+    assert PictureUpload.objects.get().taken_at is None
 
 
 def test_an_upload_over_the_limit_is_413_and_deleted(backend, request, client, target,
@@ -373,6 +405,46 @@ def test_an_upload_whose_picture_is_not_recorded_can_be_tried_again(
         assert target.take(client_of(owner), body["id"]).status_code == 503
     assert PictureUpload.objects.get().taken_at is None
     assert target.take(client_of(owner), body["id"]).status_code in (200, 201)
+
+
+def test_a_claim_outlives_its_request_by_no_more_than_the_time_limit(backend, client, owner,
+                                                                     target, settings):
+    """A request claims the upload and its process is stopped (Lambda's timeout) before it
+    gives it back: once the claim is older than REQUEST_TIME_LIMIT and a margin, the
+    upload can be taken again, not 404 for good."""
+    settings.REQUEST_TIME_LIMIT = 10
+    body = ask_upload(client, target.uploads)
+    assert post_form(body["upload"], picture_file("PNG").read()) == 204
+    claimed = PictureUpload.objects.filter(pk=body["id"])
+    lifetime = storage.request_lifetime()
+    assert lifetime == dt.timedelta(seconds=40)
+
+    claimed.update(taken_at=timezone.now() - lifetime + dt.timedelta(seconds=5))
+    assert error(target.take(client, body["id"])) == (404, "upload_not_found")
+    assert target.pictures() == []
+
+    claimed.update(taken_at=timezone.now() - lifetime - dt.timedelta(seconds=1))
+    assert target.take(client, body["id"]).status_code in (200, 201)
+    assert len(target.pictures()) == 1
+
+
+def test_a_request_that_outlived_its_claim_records_no_picture(local_files, owner):
+    """Its claim aged past the limit and another request took the upload meanwhile: the late
+    request's picture is refused where it would be recorded, so an upload serves once."""
+    client = client_of(owner)
+    body = ask_upload(client, "/api/v1/me/avatar/uploads")
+    assert post_form(body["upload"], picture_file("PNG").read()) == 204
+    late, _ = picture_uploads.picture_upload_store(owner=owner, upload_id=body["id"],
+                                                   prefix=f"avatars/{owner.pk}")
+    late.taken_at -= storage.request_lifetime()
+    PictureUpload.objects.filter(pk=late.pk).update(taken_at=late.taken_at)
+
+    assert client.put("/api/v1/me/avatar", {"upload": body["id"]},
+                      format="json").status_code == 200
+    with pytest.raises(picture_uploads.PictureUploadNotFound), transaction.atomic():
+        picture_uploads.picture_upload_take(upload=late)
+    picture_uploads.picture_upload_release(upload=late)  # not its claim: changes nothing
+    assert PictureUpload.objects.get().used_at is not None
 
 
 @pytest.mark.mysql

@@ -233,6 +233,7 @@ def test_lambda_follows_the_settings_contract(outputs: dict[str, Any], boto) -> 
     assert env["AUTH_TRUST_API_GATEWAY"] == "true"
     assert env["JWT_JWKS_SECRET_ARN"] == outputs["jwks_secret_arn"]
     assert env["LOG_LEVEL"] == "INFO"
+    assert env["REQUEST_TIME_LIMIT"] == str(config["Timeout"]) == "30"
     assert "REDIS_URL" not in env
     assert not any("PASSWORD" in key for key in env)
 

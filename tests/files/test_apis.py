@@ -7,6 +7,7 @@ import datetime as dt
 import hashlib
 import json
 import time
+from io import StringIO
 from unittest import mock
 from urllib.parse import urlparse
 
@@ -15,12 +16,13 @@ import requests
 from django.core.files.base import ContentFile
 from django.core.files.storage import storages
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.core.management import call_command
 from django.test import Client
 from django.utils import timezone
 from rest_framework.test import APIClient
 
 from apps.core import storage
-from apps.files.models import File
+from apps.files.models import File, StrayObject
 from tests.accounts.factories import UserFactory
 from tests.conftest import BUCKET, use_files_bucket
 from tests.core.uploads import post_form
@@ -205,6 +207,34 @@ def test_local_upload_enforces_what_the_s3_policy_would(
     assert not any(p.is_file() for p in local_files.rglob("*"))
 
 
+@pytest.mark.parametrize(("body", "content_type", "details"), [
+    (b"--xx\r\nbroken", "multipart/form-data; boundary=xx",
+     {"key": "Required.", "Content-Type": "Required.", "file": "Required."}),
+    (b"", "multipart/form-data; boundary=xx",
+     {"key": "Required.", "Content-Type": "Required.", "file": "Required."}),
+    (b'--xx\r\nContent-Disposition: form-data; name="key"\r\n\r\n', "multipart/form-data; "
+     "boundary=xx", {"key": "Required.", "Content-Type": "Required.", "file": "Required."}),
+])
+def test_a_broken_form_with_a_valid_token_is_400(local_files, user_client, body, content_type,
+                                                 details):
+    """The token is fine, the form is not one: malformed (400, as S3 answers it), not a
+    form whose fields do not match the signature (403)."""
+    upload = announce(user_client).json()["upload"]
+
+    response = Client().post(upload["url"], body, content_type=content_type)
+
+    assert (response.status_code, response.json()) == (400, error(
+        "invalid_request", "The form lacks fields of the signed upload.", details))
+
+
+def test_a_body_that_is_no_form_is_400(local_files, user_client):
+    upload = announce(user_client).json()["upload"]
+
+    response = Client().post(upload["url"], b"hello", content_type="multipart/form-data")
+
+    assert (response.status_code, response.json()["error"]["code"]) == (400, "bad_request")
+
+
 def test_local_upload_and_download_urls_are_signed_and_expire(local_files, user_client):
     with mock.patch("django.core.signing.time.time", return_value=time.time() - 16 * 60):
         stale = announce(user_client).json()["upload"]
@@ -323,6 +353,7 @@ def test_completes_at_once_record_one_copy_and_leave_nothing_else(s3, user):
     file = File.objects.get(pk=body["id"])
     assert file.status == "uploaded" and stored_keys() == {file.key}
     assert stored_content(file.key) == CONTENT
+    assert not StrayObject.objects.exists()  # the loser's copy went, record and object
 
 
 def test_local_endpoints_do_not_exist_with_a_bucket(s3, user_client):
@@ -456,6 +487,91 @@ def test_announcements_stay_within_the_accounts_storage_quota(local_files, setti
         "This file does not fit in the account's storage quota; delete files first.",
         {"quota": 1000, "used": 900, "size": 101}))
     assert File.objects.filter(owner=user).count() == 2
+
+
+def stored_bytes(prefix: str = "") -> int:
+    return sum(len(stored_content(key)) for key in stored_keys() if key.startswith(prefix))
+
+
+def expire_forms() -> None:
+    """Time passes: every form handed out so far has expired."""
+    past = timezone.now() - storage.UPLOAD_URL_TTL - storage.FORM_CLOCK_MARGIN
+    File.objects.update(created_at=past)
+    StrayObject.objects.update(writable_until=timezone.now() - dt.timedelta(seconds=1))
+
+
+@pytest.mark.parametrize("completed", [False, True], ids=["pending", "completed"])
+def test_a_deleted_files_form_posted_again_stays_within_the_quota(s3, settings, user_client,
+                                                                   completed):
+    """S3 takes a form until it expires whatever became of its file: announcing, posting,
+    deleting and posting the same form again, round after round, stores no more than the
+    quota, since a deleted file's upload counts until its form has expired. Then its bytes
+    are given back and the leftovers deleted, at the next announcement or by the purge."""
+    settings.FILES_QUOTA_BYTES = 3 * len(CONTENT)
+    refused = None
+    for _ in range(5):
+        response = announce(user_client)
+        if response.status_code == 409:
+            refused = response.json()["error"]["details"]
+            break
+        body = response.json()
+        assert post_form(body["upload"], CONTENT) == 204
+        if completed:
+            assert user_client.post(f"/api/v1/files/{body['id']}/complete").status_code == 200
+        assert user_client.delete(f"/api/v1/files/{body['id']}").status_code == 204
+        assert post_form(body["upload"], CONTENT) == 204
+        assert stored_bytes() <= settings.FILES_QUOTA_BYTES
+
+    held_until = StrayObject.objects.latest("writable_until").writable_until
+    assert refused == {"quota": 33, "used": 33, "size": 11, "held": 33,
+                       "held_until": held_until.isoformat().replace("+00:00", "Z")}
+    assert StrayObject.objects.filter(kind="upload").count() == 3
+    assert stored_bytes("uploads/files/") == 33 and stored_bytes("files/") == 0
+
+    expire_forms()
+    if completed:  # the bytes given back at the next announcement
+        assert announce(user_client).status_code == 201
+        assert stored_keys() == set()
+    else:
+        out = StringIO()
+        call_command("files_purge_pending", stdout=out)
+        assert out.getvalue().endswith("Purged 3 stray object(s).\n")
+        assert stored_keys() == set()
+    assert not StrayObject.objects.exists()
+
+
+def test_a_file_deleted_once_its_form_has_expired_gives_its_bytes_back_at_once(
+        local_files, settings, user_client, user):
+    settings.FILES_QUOTA_BYTES = 1000
+    file = FileFactory(owner=user, size=1000, uploaded=True)
+    expire_forms()
+
+    assert user_client.delete(f"/api/v1/files/{file.pk}").status_code == 204
+    assert announce(user_client, size=1000).status_code == 201
+    assert not StrayObject.objects.exists()
+
+
+@pytest.mark.mysql
+@pytest.mark.django_db(transaction=True)
+def test_a_file_deleted_while_a_file_is_announced_is_counted_once(s3, settings, user):
+    """Its bytes pass from the file to its upload's record in one step the announcement
+    never sees half-way: the account at its quota stays there whichever comes first."""
+    settings.FILES_QUOTA_BYTES = len(CONTENT)
+
+    def client():
+        api = APIClient()
+        api.force_authenticate(user)
+        return api
+
+    for _ in range(5):
+        StrayObject.objects.all().delete()
+        file = FileFactory(owner=user, size=len(CONTENT))  # its form still valid
+        deleted, announced = race([
+            lambda url=f"/api/v1/files/{file.pk}": client().delete(url),
+            lambda: announce(client()),
+        ])
+        assert (deleted.status_code, announced.status_code) == (204, 409)
+        assert StrayObject.objects.get().size == len(CONTENT)
 
 
 def test_checksum_is_refused_past_the_verification_bound(local_files, user_client):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import threading
 import time
@@ -9,6 +10,7 @@ from io import StringIO
 from unittest import mock
 
 import pytest
+from botocore.exceptions import EndpointConnectionError
 from django.core.management import call_command
 from django.db import DatabaseError, IntegrityError, connection, transaction
 from django.db.models import QuerySet
@@ -17,11 +19,11 @@ from django.utils import timezone
 from apps.core import storage
 from apps.core.errors import StorageUnavailable
 from apps.files import services
-from apps.files.models import File
+from apps.files.models import File, StrayObject
 from tests.accounts.factories import UserFactory
 from tests.conftest import BUCKET, use_files_bucket
 from tests.files.factories import FileFactory
-from tests.files.objects import sha256_hex, stored_keys
+from tests.files.objects import on_s3_calls, sha256_hex, stored_keys
 
 pytestmark = pytest.mark.django_db
 
@@ -78,6 +80,68 @@ def test_a_complete_that_fails_after_the_copy_leaves_the_upload_alone(s3, failur
 
     assert File.objects.get(pk=file.pk).status == File.Status.PENDING
     assert stored_keys() == {file.key}
+    assert not StrayObject.objects.exists()
+
+
+def unaccounted() -> set[str]:
+    """Stored objects no record names: neither a file's nor a stray's."""
+    named = {key for pair in File.objects.values_list("key", "upload_key") for key in pair}
+    return stored_keys() - named - set(StrayObject.objects.values_list("key", flat=True))
+
+
+@pytest.mark.parametrize(("failing", "s3_calls"), [
+    ("storage", "before-call.s3"),  # every call once the copy is made
+    ("database", "before-call.s3.DeleteObject"),  # marking the file, then deleting the copy
+])
+def test_a_complete_that_fails_after_the_copy_leaves_nothing_the_purge_does_not_find(
+    s3, failing, s3_calls
+):
+    """The copy is made, then the service cannot go on nor delete it: it was recorded before
+    it was made, so the purge deletes it once the request's time is up. Tried again,
+    complete works and leaves the one copy."""
+    file = FileFactory(sha256=sha256_hex(b"hello world"))
+    s3.put_object(Bucket=BUCKET, Key=file.key, Body=b"hello world", ContentType=file.content_type)
+    copied: list[bool] = []
+
+    def unreachable(**_):
+        if copied:
+            raise EndpointConnectionError(endpoint_url=s3.meta.endpoint_url)
+
+    database = (mock.patch.object(QuerySet, "update", side_effect=DatabaseError("gone"))
+                if failing == "database" else contextlib.nullcontext())
+    with on_s3_calls("after-call.s3.CopyObject", lambda **_: copied.append(True)), \
+            on_s3_calls(s3_calls, unreachable), database, \
+            pytest.raises((StorageUnavailable, DatabaseError)):
+        services.file_complete(file=file)
+
+    assert File.objects.get(pk=file.pk).status == File.Status.PENDING
+    [copy] = StrayObject.objects.filter(kind="copy")
+    assert copy.key.startswith("files/") and copy.key in stored_keys()
+    assert unaccounted() == set()
+
+    StrayObject.objects.update(writable_until=timezone.now() - dt.timedelta(seconds=1))
+    call_command("files_purge_pending", stdout=StringIO())
+    assert stored_keys() == {file.key} and not StrayObject.objects.exists()
+    completed = services.file_complete(file=File.objects.get(pk=file.pk))
+    assert stored_keys() == {completed.key} and not StrayObject.objects.exists()
+
+
+def test_a_copy_left_by_an_earlier_attempt_goes_with_the_next_once_its_time_is_up(s3):
+    """Another attempt's copy may still be in the making until its writable_until: kept."""
+    file = FileFactory()
+    s3.put_object(Bucket=BUCKET, Key=file.key, Body=b"hello world", ContentType=file.content_type)
+    now = timezone.now()
+    left, running = (StrayObject.objects.create(
+        owner=file.owner, kind=StrayObject.Kind.COPY, size=file.size, writable_until=until,
+        key=services.file_key(owner_id=file.owner_id, name=file.name),
+    ) for until in (now - dt.timedelta(seconds=1), now + dt.timedelta(seconds=30)))
+    for stray in (left, running):
+        s3.put_object(Bucket=BUCKET, Key=stray.key, Body=b"hello world")
+
+    completed = services.file_complete(file=file)
+
+    assert stored_keys() == {completed.key, running.key}
+    assert list(StrayObject.objects.all()) == [running]
 
 
 def test_delete_keeps_object_and_record_when_the_database_fails(s3):
@@ -103,7 +167,8 @@ def test_purge_deletes_stale_pending_uploads_and_their_objects(s3):
 
     call_command("files_purge_pending", stdout=out)
 
-    assert out.getvalue() == "Purged 1 pending upload(s) older than 24 h.\n"
+    assert out.getvalue() == ("Purged 1 pending upload(s) older than 24 h.\n"
+                              "Purged 0 stray object(s).\n")
     assert set(File.objects.values_list("pk", flat=True)) == {recent.pk, done.pk}
     assert stale.key.startswith("uploads/files/") and done.key.startswith("files/")
     assert stored_keys() == {recent.key, done.key}
