@@ -10,10 +10,12 @@ from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.utils.html import format_html
 
-from apps.accounts import services
 from apps.accounts.models import User
 from apps.accounts.roles import RANK, Role
 from apps.core.pictures import picture_url
+
+# The admin is discovered at every start-up, API cold starts too: its actions import
+# apps.accounts.services when they run, so the services load with the first admin write.
 
 
 @admin.register(User)
@@ -30,6 +32,7 @@ class UserAdmin(DjangoUserAdmin):
     )
 
     def save_model(self, request, obj, form, change):
+        from apps.accounts import services
         # Django's own save (passwords, groups, permissions), then the services' follow-ups
         # when an operator lowered a role or renamed the user; the admin's transaction holds
         # them all.

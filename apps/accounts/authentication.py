@@ -18,7 +18,6 @@ from django.conf import settings
 from rest_framework import authentication, exceptions
 
 from apps.accounts.errors import InvalidClaims, InvalidToken
-from apps.accounts.services import user_sync_from_claims
 from concert.api.paths import is_partner_path
 
 
@@ -31,6 +30,10 @@ class CognitoAuthentication(authentication.BaseAuthentication):
         return 'Bearer realm="concert"'
 
     def user_for(self, claims: dict[str, Any]):
+        # Imported with the first token: DRF imports every authentication class at start-up,
+        # and an anonymous cold start needs none of the accounts' services.
+        from apps.accounts.services import user_sync_from_claims
+
         try:
             user = user_sync_from_claims(claims=claims)
         except InvalidClaims as exc:

@@ -19,6 +19,7 @@ from django.db import DatabaseError, IntegrityError, transaction
 
 from apps.accounts.errors import InvalidClaims, UsernameTaken
 from apps.accounts.models import User
+from apps.accounts.moments import display_name_changed, role_lowered
 from apps.accounts.roles import RANK, Role, groups_from_claim, role_from_groups
 from apps.core.db import retry_on_lock_conflict
 from apps.core.models import PictureUpload
@@ -29,17 +30,10 @@ from apps.core.picture_uploads import (
     picture_upload_take,
 )
 from apps.core.pictures import picture_delete
-from apps.core.steps import Steps
 from apps.core.storage import PresignedUpload
 from apps.core.text import refused_character
 
 PROFILE_FIELDS = ("display_name", "bio")
-# What other apps do when a user loses a role (licensing: keys made with it stop working),
-# in the same transaction.
-role_lowered = Steps("role lowered")
-# What other apps do when a user's public name changes (events: pages showing it as the
-# organizer's are retired).
-display_name_changed = Steps("display name changed")
 SUB_MAX_LENGTH = User._meta.get_field("cognito_sub").max_length
 TEXT_CLAIMS = ("sub", "username", "cognito:username", "email")
 

@@ -18,7 +18,7 @@ class EventsConfig(AppConfig):
     name = "apps.events"
 
     def ready(self):
-        from apps.accounts.services import display_name_changed
+        from apps.accounts.moments import display_name_changed
 
         display_name_changed.register("apps.events.services.organizer_renamed")
         request_started.connect(_retry_page_retirement, dispatch_uid="page-retirement")

@@ -23,7 +23,6 @@ from apps.core.picture_uploads import (
     picture_upload_take,
 )
 from apps.core.pictures import StoredPicture, picture_delete, picture_store
-from apps.core.steps import Steps
 from apps.core.storage import PresignedUpload
 from apps.events import public_cache
 from apps.events.errors import (
@@ -35,12 +34,10 @@ from apps.events.errors import (
     TooManyPictures,
 )
 from apps.events.models import Artist, Event, EventPicture, EventStatus, Performance, Venue
+from apps.events.moments import event_cancelled
 from apps.events.validators import slug_reads_as_id
 
 SLUG_ATTEMPTS = 5
-# What other apps do when an event is cancelled (tickets: cancel every order), in its
-# transaction.
-event_cancelled = Steps("event cancelled")
 
 P = ParamSpec("P")
 R = TypeVar("R")

@@ -3,8 +3,10 @@
 from django.contrib import admin
 
 from apps.core.admin import ServiceAdmin
-from apps.files import services
 from apps.files.models import File
+
+# The admin is discovered at every start-up, API cold starts too: its actions import
+# apps.files.services when they run, so the services load with the first admin write.
 
 
 @admin.register(File)
@@ -27,4 +29,5 @@ class FileAdmin(ServiceAdmin):
         return False  # files arrive through the upload API only
 
     def delete_model(self, request, obj) -> None:
+        from apps.files import services
         services.file_delete(file=obj)

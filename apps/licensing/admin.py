@@ -6,8 +6,10 @@ from django import forms
 from django.contrib import admin
 
 from apps.core.admin import ServiceAdmin, adopt
-from apps.licensing import services
 from apps.licensing.models import LicenseKey, Plan, Scope, Subscription
+
+# The admin is discovered at every start-up, API cold starts too: its actions import
+# apps.licensing.services when they run, so the services load with the first admin write.
 
 
 @admin.register(Plan)
@@ -25,6 +27,7 @@ class SubscriptionAdmin(ServiceAdmin):
     raw_id_fields = ("user",)
 
     def save_model(self, request, obj, form, change):
+        from apps.licensing import services
         # The service also drops the cached plan limits of the account.
         adopt(obj, services.subscription_set(user=form.cleaned_data["user"],
                                              plan=form.cleaned_data["plan"]))
@@ -58,11 +61,13 @@ class LicenseKeyAdmin(ServiceAdmin):
         return False
 
     def save_model(self, request, obj, form, change):
+        from apps.licensing import services
         services.license_key_update(
             key=obj, data={name: form.cleaned_data[name] for name in form.changed_data
                            if name in services.KEY_FIELDS})
 
     @admin.action(description="Revoke selected license keys")
     def revoke(self, request, queryset) -> None:
+        from apps.licensing import services
         self.run_service(request, queryset.filter(revoked_at__isnull=True),
                          lambda key: services.license_key_revoke(key=key), "Revoked")

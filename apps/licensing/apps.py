@@ -7,6 +7,6 @@ class LicensingConfig(AppConfig):
     name = "apps.licensing"
 
     def ready(self):
-        from apps.accounts.services import role_lowered
+        from apps.accounts.moments import role_lowered
 
         role_lowered.register("apps.licensing.services.license_keys_revoke_above")

@@ -8,7 +8,6 @@ from rest_framework import authentication, exceptions
 from apps.accounts.authentication import CognitoAuthentication
 from apps.licensing.errors import InvalidLicenseKey
 from apps.licensing.selectors import key_user, license_key_from_raw
-from apps.licensing.services import license_key_touch
 from concert.api.paths import is_partner_path
 from concert.api.throttling import FailedAuthenticationThrottle, has_credentials
 
@@ -27,6 +26,8 @@ class LicenseKeyAuthentication(authentication.BaseAuthentication):
             key = license_key_from_raw(raw_key=raw.strip())
         except InvalidLicenseKey as exc:
             raise exceptions.AuthenticationFailed(exc.message, exc.code) from None
+        from apps.licensing.services import license_key_touch  # with the first key presented
+
         license_key_touch(key=key)
         return key_user(key=key), key
 

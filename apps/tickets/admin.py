@@ -9,7 +9,6 @@ from django.urls import reverse
 from django.utils.html import format_html
 
 from apps.core.admin import ServiceAdmin
-from apps.tickets import services
 from apps.tickets.models import (
     EventSales,
     Order,
@@ -18,6 +17,9 @@ from apps.tickets.models import (
     Ticket,
     TicketType,
 )
+
+# The admin is discovered at every start-up, API cold starts too: its actions import
+# apps.tickets.services when they run, so the services load with the first admin write.
 
 
 class ReadOnlyInline(admin.TabularInline):
@@ -64,6 +66,7 @@ class OrderAdmin(ServiceAdmin):
 
     @admin.action(description="Cancel selected orders (release their tickets)")
     def cancel_orders(self, request, queryset):
+        from apps.tickets import services
         self.run_service(
             request, queryset.filter(status=OrderStatus.CONFIRMED),
             lambda order: services.order_cancel(order=order, actor=request.user,

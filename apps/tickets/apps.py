@@ -7,6 +7,6 @@ class TicketsConfig(AppConfig):
     name = "apps.tickets"
 
     def ready(self):
-        from apps.events.services import event_cancelled
+        from apps.events.moments import event_cancelled
 
         event_cancelled.register("apps.tickets.services.order_cancel_all_for_event")
