@@ -290,6 +290,7 @@ def main() -> None:
         concert_cold.append(probe(app_dir, "concert.lambda_handler", first, env)[0])
         hello_cold.append(probe(hello_dir, "hello.lambda_handler", "/hello", hello_env)[0])
     _, importtime = probe(app_dir, "concert.lambda_handler", first, env, importtime=True)
+    (OUT / "importtime.txt").write_text(importtime)  # the whole tree, for a closer look
 
     paths = ["/health/live", "/api/v1/events", "/api/v1/events?page_size=50",
              *([f"/api/v1/events/{slug}"] if slug else []), "/api/v1/venues", "/api/v1/artists"]
